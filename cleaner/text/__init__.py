@@ -1,0 +1,1 @@
+"""Text handling: decoding, fingerprint normalization, segmentation into lines with offsets."""
