@@ -1,0 +1,201 @@
+"""Write a run: outputs that mirror the input, the provenance log and a run manifest.
+
+Directory input gives ``OUT/<relative path>`` per kept document; JSONL and Parquet give one file
+of the same format with the cleaned text.  Every file is written atomically.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from ..document import CleanResult
+from ..errors import UsageError
+from .provenance import header, record, sha256
+from .readers import DirectorySource, JsonlSource, ParquetSource, RawRecord
+from .writers import AtomicLines, atomic_write_bytes, confined_path
+
+MANIFEST = ".cleaner-run.json"
+
+
+@dataclass
+class Summary:
+    """Counts for the one-line summary at the end of a run."""
+
+    documents: int = 0
+    kept: int = 0
+    duplicates: int = 0
+    empty: int = 0
+    skipped: int = 0
+    chars_in: int = 0
+    chars_removed: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+
+    def line(self) -> str:
+        return (f"{self.documents} documents in: {self.kept} kept, {self.duplicates} duplicates, "
+                f"{self.empty} empty, {self.skipped} skipped; {self.chars_removed:,} of "
+                f"{self.chars_in:,} characters removed")
+
+
+def run_identity(input_path: Path, command: str, config: dict[str, Any]) -> dict[str, Any]:
+    """What makes two runs 'the same run' (so a rerun may overwrite its own outputs)."""
+    digest = hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+    return {"input": str(input_path.resolve()), "command": command, "config_sha256": digest}
+
+
+def check_output_dir(input_path: Path, out: Path, identity: dict[str, Any], overwrite: bool) -> None:
+    """Refuse an OUT inside the input, or an OUT that holds a different run (unless overwrite)."""
+    src, dst = input_path.resolve(), out.resolve()
+    if src.is_dir() and (dst == src or dst.is_relative_to(src)):
+        raise UsageError(f"the output folder {out} is inside the input {input_path}; choose another -o")
+    if dst.exists() and not dst.is_dir():
+        raise UsageError(f"the output {out} exists and is not a folder")
+    if dst.is_dir() and any(dst.iterdir()) and not overwrite:
+        manifest = dst / MANIFEST
+        try:
+            previous = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            previous = None
+        if previous != identity:
+            raise UsageError(f"the output folder {out} already holds other files or a different run; "
+                             "pass --overwrite or choose an empty folder")
+
+
+class _Sink:
+    """Where kept texts go; returns the ``output`` field of the log record and the written bytes' sha."""
+
+    def put(self, result: CleanResult, raw: RawRecord) -> tuple[dict[str, Any], str]:
+        raise NotImplementedError
+
+    def commit(self) -> None:
+        """Make the outputs visible."""
+
+    def abort(self) -> None:
+        """Drop partial outputs."""
+
+
+class _DirSink(_Sink):
+    def __init__(self, out: Path) -> None:
+        self.out = out
+
+    def put(self, result: CleanResult, raw: RawRecord) -> tuple[dict[str, Any], str]:
+        path = confined_path(self.out, result.id)
+        data = result.text.encode("utf-8")
+        atomic_write_bytes(path, data)
+        return {"path": result.id}, sha256(data)
+
+
+class _JsonlSink(_Sink):
+    def __init__(self, out: Path, name: str, text_field: str) -> None:
+        self.name = name
+        self.text_field = text_field
+        self.lines = AtomicLines(out / name)
+
+    def put(self, result: CleanResult, raw: RawRecord) -> tuple[dict[str, Any], str]:
+        row = {**raw.meta, self.text_field: result.text}
+        if "original_id" in raw.meta:
+            row.pop("original_id")
+        n = self.lines.write_json(row)
+        return {"file": self.name, "row": n}, sha256(result.text.encode("utf-8"))
+
+    def commit(self) -> None:
+        self.lines.commit()
+
+    def abort(self) -> None:
+        self.lines.abort()
+
+
+class _ParquetSink(_Sink):
+    def __init__(self, out: Path, name: str, text_field: str) -> None:
+        self.path = out / name
+        self.name = name
+        self.text_field = text_field
+        self.rows: list[dict[str, Any]] = []
+
+    def put(self, result: CleanResult, raw: RawRecord) -> tuple[dict[str, Any], str]:
+        row = {k: v for k, v in raw.meta.items() if k != "original_id"}
+        row[self.text_field] = result.text
+        self.rows.append(row)
+        return {"file": self.name, "row": len(self.rows) - 1}, sha256(result.text.encode("utf-8"))
+
+    def commit(self) -> None:
+        import io
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        buf = io.BytesIO()
+        pq.write_table(pa.Table.from_pylist(self.rows), buf)
+        atomic_write_bytes(self.path, buf.getvalue())
+
+
+def make_sink(source: Any, out: Path, text_field: str) -> _Sink:
+    if isinstance(source, DirectorySource):
+        return _DirSink(out)
+    if isinstance(source, JsonlSource):
+        return _JsonlSink(out, source.path.name, text_field)
+    if isinstance(source, ParquetSource):
+        return _ParquetSink(out, source.path.name, text_field)
+    raise TypeError(f"unsupported source {source!r}")
+
+
+def write_run(results: Iterable[tuple[CleanResult, str | None, RawRecord]], source: Any, out: Path, log: Path,
+              identity: dict[str, Any], config: dict[str, Any]) -> Summary:
+    """Write outputs and the provenance log for (result, original text, raw record) triples."""
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(out / MANIFEST, json.dumps(identity, sort_keys=True).encode())
+    sink = make_sink(source, out, config.get("text_field", "text"))
+    prov = AtomicLines(log)
+    summary = Summary()
+    try:
+        prov.write_json(header(identity["input"], getattr(source, "kind", "?"), config))
+        for result, original, raw in results:
+            result, sha_in = _input_sha(result, raw, original)
+            output, sha_out = None, None
+            if result.status == "kept":
+                try:
+                    output, sha_out = sink.put(result, raw)
+                except UsageError as exc:
+                    result = CleanResult(result.document, "skipped", "", (), f"unsafe id: {exc}",
+                                         decoding=result.decoding)
+                    original = None
+            prov.write_json(record(result, output=output, sha_in=sha_in, sha_out=sha_out, original=original))
+            _count(summary, result, original)
+        sink.commit()
+        prov.commit()
+    except BaseException:
+        sink.abort()
+        prov.abort()
+        raise
+    return summary
+
+
+def _input_sha(result: CleanResult, raw: RawRecord, original: str | None) -> tuple[CleanResult, str | None]:
+    if isinstance(raw.data, bytes):
+        sha = sha256(raw.data)
+    elif isinstance(raw.data, str):
+        sha = sha256(raw.data.encode("utf-8", errors="surrogatepass"))
+    else:
+        sha = None
+    if original is None and result.status != "skipped":
+        result = CleanResult(result.document, "skipped", "", (), "vanished or changed during the run")
+    return result, sha
+
+
+def _count(summary: Summary, result: CleanResult, original: str | None) -> None:
+    summary.documents += 1
+    if result.status == "kept":
+        summary.kept += 1
+    elif result.status == "duplicate":
+        summary.duplicates += 1
+    elif result.status == "empty":
+        summary.empty += 1
+    else:
+        summary.skipped += 1
+    if original is not None:
+        summary.chars_in += len(original)
+        summary.chars_removed += len(original) - len(result.text)
+    for r in result.removals:
+        summary.by_reason[r.reason] = summary.by_reason.get(r.reason, 0) + (r.end - r.start)

@@ -1,0 +1,203 @@
+"""Readers: a directory of text files, a JSONL file, or a Parquet file, as a stream of RawRecords.
+
+A reader never raises for one bad record: it yields a RawRecord with ``error`` set, so the
+pipeline records a skip and nothing is lost.  Sources are re-iterable (the pipeline makes passes).
+"""
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from ..errors import InputError, UsageError
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One input item before decoding: ``data`` is bytes (files) or str (tables)."""
+
+    id: str
+    source: str
+    data: bytes | str | None
+    meta: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    position: int = 0  # order in the input, for deterministic output order
+
+
+def _matches(rel: str, patterns: Sequence[str]) -> bool:
+    name = rel.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(rel, p) or fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+class DirectorySource:
+    """Text files under ``root`` (recursively) selected by include/exclude globs; id = relative path."""
+
+    kind = "dir"
+
+    def __init__(self, root: Path, include: Sequence[str] = ("*.txt",), exclude: Sequence[str] = ()) -> None:
+        self.root = root
+        self.include = tuple(include)
+        self.exclude = tuple(exclude)
+        self._listing: list[tuple[str, str | None]] | None = None
+
+    def listing(self) -> list[tuple[str, str | None]]:
+        """Sorted ``(relative path, listing error)``; symlink loops and unreadable folders are recorded."""
+        if self._listing is None:
+            found: list[tuple[str, str | None]] = []
+            seen_dirs: set[tuple[int, int]] = set()
+
+            def walk(folder: Path, rel: str) -> None:
+                try:
+                    st = folder.stat()
+                except OSError as exc:
+                    found.append((rel or ".", f"unreadable folder: {exc.strerror}"))
+                    return
+                if (st.st_dev, st.st_ino) in seen_dirs:
+                    found.append((rel, "symlink loop: folder already visited"))
+                    return
+                seen_dirs.add((st.st_dev, st.st_ino))
+                try:
+                    entries = sorted(os.scandir(folder), key=lambda e: e.name)
+                except OSError as exc:
+                    found.append((rel or ".", f"unreadable folder: {exc.strerror}"))
+                    return
+                for entry in entries:
+                    child_rel = f"{rel}/{entry.name}" if rel else entry.name
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        walk(Path(entry.path), child_rel)
+                        continue
+                    if not _matches(child_rel, self.include) or _matches(child_rel, self.exclude):
+                        continue
+                    try:
+                        entry.stat()
+                    except OSError as exc:
+                        found.append((child_rel, f"unreadable: {exc.strerror}"))
+                        continue
+                    found.append((child_rel, None))
+
+            walk(self.root, "")
+            self._listing = sorted(found)
+        return self._listing
+
+    def __iter__(self) -> Iterator[RawRecord]:
+        for pos, (rel, error) in enumerate(self.listing()):
+            source = str(self.root / rel)
+            if error:
+                yield RawRecord(rel, source, None, error=error, position=pos)
+                continue
+            try:
+                data = (self.root / rel).read_bytes()
+            except FileNotFoundError:
+                yield RawRecord(rel, source, None, error="vanished: file removed after listing", position=pos)
+            except OSError as exc:
+                yield RawRecord(rel, source, None, error=f"unreadable: {exc.strerror}", position=pos)
+            else:
+                yield RawRecord(rel, source, data, meta={"path": rel}, position=pos)
+
+
+class JsonlSource:
+    """One record per line; ``text_field`` holds the page, ``id_field`` its id (default: line number)."""
+
+    kind = "jsonl"
+
+    def __init__(self, path: Path, text_field: str = "text", id_field: str = "id") -> None:
+        self.path = path
+        self.text_field = text_field
+        self.id_field = id_field
+
+    def __iter__(self) -> Iterator[RawRecord]:
+        seen: dict[str, int] = {}
+        try:
+            fh = self.path.open("rb")
+        except OSError as exc:
+            raise InputError(f"cannot open {self.path}: {exc.strerror}") from exc
+        with fh:
+            for lineno, raw in enumerate(fh, 1):
+                if not raw.strip():
+                    continue
+                source = f"{self.path}:{lineno}"
+                try:
+                    rec = json.loads(raw)
+                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                    yield RawRecord(_unique(f"line-{lineno}", seen), source, None,
+                                    error=f"broken JSON line: {exc}", position=lineno)
+                    continue
+                if not isinstance(rec, dict):
+                    yield RawRecord(_unique(f"line-{lineno}", seen), source, None,
+                                    error="JSON line is not an object", position=lineno)
+                    continue
+                yield _table_record(rec, self.text_field, self.id_field, f"line-{lineno}", source, lineno, seen)
+
+
+class ParquetSource:
+    """Rows of a Parquet file (needs the ``parquet`` extra); fields as in JSONL."""
+
+    kind = "parquet"
+
+    def __init__(self, path: Path, text_field: str = "text", id_field: str = "id") -> None:
+        self.path = path
+        self.text_field = text_field
+        self.id_field = id_field
+
+    def __iter__(self) -> Iterator[RawRecord]:
+        try:
+            import pyarrow.parquet as pq
+        except ImportError as exc:
+            raise UsageError("reading Parquet needs the extra: pip install 'cleaner[parquet]'") from exc
+        try:
+            pf = pq.ParquetFile(self.path)
+        except Exception as exc:  # pyarrow raises several types for a bad file
+            raise InputError(f"cannot read {self.path} as Parquet: {exc}") from exc
+        seen: dict[str, int] = {}
+        row = 0
+        for batch in pf.iter_batches(batch_size=4096):
+            for rec in batch.to_pylist():
+                row += 1
+                yield _table_record(rec, self.text_field, self.id_field, f"row-{row}",
+                                    f"{self.path}:{row}", row, seen)
+
+
+def _unique(doc_id: str, seen: dict[str, int]) -> str:
+    """Make ids unique within a run: a repeated id gets ``#2``, ``#3``... (recorded in meta)."""
+    n = seen.get(doc_id, 0) + 1
+    seen[doc_id] = n
+    return doc_id if n == 1 else f"{doc_id}#{n}"
+
+
+def _table_record(rec: dict[str, Any], text_field: str, id_field: str, default_id: str, source: str,
+                  position: int, seen: dict[str, int]) -> RawRecord:
+    raw_id = rec.get(id_field)
+    base_id = default_id if raw_id is None or raw_id == "" else str(raw_id)
+    doc_id = _unique(base_id, seen)
+    meta = {k: v for k, v in rec.items() if k != text_field}
+    if doc_id != base_id:
+        meta["original_id"] = base_id
+    if text_field not in rec:
+        return RawRecord(doc_id, source, None, meta, error=f"missing text field {text_field!r}", position=position)
+    text = rec[text_field]
+    if not isinstance(text, str):
+        return RawRecord(doc_id, source, None, meta,
+                         error=f"text field {text_field!r} is {type(text).__name__}, not a string", position=position)
+    return RawRecord(doc_id, source, text, meta, position=position)
+
+
+def open_source(path: Path, *, include: Sequence[str] = ("*.txt",), exclude: Sequence[str] = (),
+                text_field: str = "text", id_field: str = "id") -> DirectorySource | JsonlSource | ParquetSource:
+    """Pick the reader for ``path``: a directory, ``*.jsonl``/``*.json``, or ``*.parquet``."""
+    if not path.exists():
+        raise UsageError(f"input not found: {path}")
+    if path.is_dir():
+        return DirectorySource(path, include, exclude)
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".json", ".ndjson"):
+        return JsonlSource(path, text_field, id_field)
+    if suffix in (".parquet", ".pq"):
+        return ParquetSource(path, text_field, id_field)
+    raise UsageError(f"don't know how to read {path}: give a directory, a .jsonl file or a .parquet file")

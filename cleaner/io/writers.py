@@ -1,0 +1,79 @@
+"""Atomic writers: every output file appears complete or not at all (temp file + rename)."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..errors import UsageError
+
+
+def _file_mode() -> int:
+    """The mode a plainly created file gets under the current umask (mkstemp would give 0600)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temp file in the same folder, fsync'd, then renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, _file_mode())
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def confined_path(root: Path, rel: str) -> Path:
+    """``root / rel``, refusing anything that would land outside ``root`` (``..``, absolute, drive)."""
+    parts = PurePosixPath(rel.replace("\\", "/")).parts
+    if not parts or rel.startswith(("/", "\\")) or any(p in ("..", "") for p in parts) or ":" in parts[0]:
+        raise UsageError(f"refusing to write outside the output folder: {rel!r}")
+    target = (root / Path(*parts)).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise UsageError(f"refusing to write outside the output folder: {rel!r}")
+    return target
+
+
+class AtomicLines:
+    """A text file written line by line into a temp file and renamed into place on ``commit()``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.fchmod(fd, _file_mode())
+        self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        self.count = 0
+
+    def write_json(self, record: dict[str, Any]) -> int:
+        """Append one JSON record; returns its 0-based row number."""
+        self._fh.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
+        self.count += 1
+        return self.count - 1
+
+    def commit(self) -> None:
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+        try:
+            os.unlink(self._tmp)
+        except FileNotFoundError:
+            pass

@@ -1,0 +1,287 @@
+"""The core flow shared by every face:
+
+    read -> decode/repair -> segment -> strip boilerplate -> fingerprint -> signatures
+         -> LSH candidates -> verify + cluster -> choose survivors -> results
+
+``prepare`` handles one raw record (pure); ``run`` makes the passes over a re-iterable source and
+yields one CleanResult per input in input order.  Writing is the caller's job (see ``io``).
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, Callable, Iterable, Iterator, Sequence
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from .boilerplate import StripModel, Stripper, TemplateStats
+from .config import CleanerConfig
+from .dedup import DedupParams, Deduper, compute_signatures
+from .document import CleanResult, Document, Removal, apply_removals, normalize_spans
+from .io.readers import RawRecord
+from .text.decode import Decoded, decode_bytes, decode_text
+
+Progress = Callable[[str, int], None]
+
+
+def _silent(stage: str, n: int) -> None:
+    """Default progress callback: the library stays quiet."""
+
+
+def site_of(raw: RawRecord, config: CleanerConfig) -> str:
+    """The site a page belongs to: a named field, the domain of a ``url`` field, or the parent folder."""
+    meta = raw.meta
+    if config.site_field and meta.get(config.site_field) not in (None, ""):
+        return str(meta[config.site_field])
+    url = meta.get("url")
+    if isinstance(url, str) and "//" in url:
+        host = urlsplit(url).hostname or ""
+        return host.removeprefix("www.")
+    if "path" in meta:
+        parent = str(meta["path"]).rpartition("/")[0]
+        return parent
+    return ""
+
+
+def decode_record(raw: RawRecord) -> Decoded:
+    """Decode one raw record, or say why it is skipped."""
+    if raw.error is not None:
+        return Decoded(None, None, raw.error)
+    if isinstance(raw.data, bytes):
+        return decode_bytes(raw.data)
+    if isinstance(raw.data, str):
+        return decode_text(raw.data)
+    return Decoded(None, None, "no data")
+
+
+@dataclass
+class Prepared:
+    """Everything the dedup and write stages need about one document, without its text."""
+
+    position: int
+    document: Document  # text is dropped ("") after preparation to bound memory
+    status: str  # kept | empty | skipped (dedup may turn kept into duplicate)
+    reason: str | None
+    removals: tuple[Removal, ...]
+    decoding: dict[str, Any]
+    length: int = 0  # length of the stripped text
+    kept_fraction: float = 0.0
+    secondary: tuple[tuple[int, int], ...] = ()
+
+
+def _fill_removals(text: str, removals: tuple[Removal, ...], reason: str) -> tuple[Removal, ...]:
+    """Cover every char not yet removed with a ``reason`` span, so the log alone can rebuild the text."""
+    extra: list[Removal] = []
+    cursor = 0
+    for r in (*removals, Removal(len(text), len(text), reason)):
+        if r.start > cursor:
+            extra.append(Removal(cursor, r.start, reason))
+        cursor = r.end
+    return normalize_spans([*removals, *extra], len(text))
+
+
+def prepare(raw: RawRecord, stripper: Stripper | None, config: CleanerConfig) -> tuple[Prepared, str]:
+    """Decode and strip one record.  Returns the Prepared record and the stripped text."""
+    decoded = decode_record(raw)
+    if decoded.text is None:
+        doc = Document(raw.id, "", raw.source, raw.meta)
+        return Prepared(raw.position, doc, "skipped", decoded.skip_reason, (), {}), ""
+    text = decoded.text
+    decoding = decoded.decoding.to_dict() if decoded.decoding else {}
+    doc = Document(raw.id, text, raw.source, raw.meta)
+    removals: tuple[Removal, ...] = ()
+    secondary: tuple[tuple[int, int], ...] = ()
+    if stripper is not None and text.strip():
+        outcome = stripper.strip(text, site_of(raw, config))
+        removals, secondary = outcome.removals, outcome.secondary
+    cleaned = apply_removals(text, removals)
+    if not cleaned.strip():
+        why = "no text in the input" if not text.strip() else "nothing of an article was left after stripping"
+        filled = _fill_removals(text, removals, "empty")
+        return Prepared(raw.position, doc, "empty", why, filled, decoding), ""
+    kept_fraction = len(cleaned) / max(1, len(text))
+    return Prepared(raw.position, doc, "kept", None, removals, decoding, len(cleaned), kept_fraction,
+                    secondary), cleaned
+
+
+class _Worker:
+    """Per-process state for the pool: the stripper and the dedup parameters."""
+
+    def __init__(self, config: CleanerConfig, model: StripModel | None, templates: TemplateStats | None) -> None:
+        self.config = config
+        self.stripper = Stripper(model, templates, config.split_articles) if model is not None else None
+        self.params = DedupParams.from_config(config)
+
+    def prepare_chunk(self, chunk: list[RawRecord]) -> tuple[list[Prepared], np.ndarray | None]:
+        prepared, texts = [], []
+        for raw in chunk:
+            p, cleaned = prepare(raw, self.stripper, self.config)
+            p.document = Document(p.document.id, "", p.document.source, p.document.meta)
+            prepared.append(p)
+            if p.status == "kept":
+                texts.append(cleaned)
+        sigs = compute_signatures(texts, self.params) if self.config.dedup and texts else None
+        return prepared, sigs
+
+    def fit_chunk(self, chunk: list[RawRecord]) -> TemplateStats:
+        stats = TemplateStats(self.config.min_template_pages)
+        for raw in chunk:
+            decoded = decode_record(raw)
+            if decoded.text:
+                stats.add_page(site_of(raw, self.config), decoded.text)
+        return stats
+
+
+_WORKER: _Worker | None = None  # set only inside pool processes, by _init_worker
+
+
+def _init_worker(config: CleanerConfig, model: StripModel | None, templates: TemplateStats | None) -> None:
+    global _WORKER
+    _WORKER = _Worker(config, model, templates)
+
+
+def _pool_prepare(chunk: list[RawRecord]) -> tuple[list[Prepared], np.ndarray | None]:
+    assert _WORKER is not None
+    return _WORKER.prepare_chunk(chunk)
+
+
+def _pool_fit(chunk: list[RawRecord]) -> TemplateStats:
+    assert _WORKER is not None
+    return _WORKER.fit_chunk(chunk)
+
+
+def _chunks(items: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+@dataclass
+class _Engine:
+    """Runs chunk work in-process (jobs=1) or in a process pool, in input order either way."""
+
+    config: CleanerConfig
+    model: StripModel | None
+    templates: TemplateStats | None
+    _pool: Any = field(default=None, init=False)
+    _local: _Worker | None = field(default=None, init=False)
+
+    def __enter__(self) -> "_Engine":
+        if self.config.jobs > 1:
+            ctx = mp.get_context("spawn" if mp.get_start_method(allow_none=True) == "spawn" else "fork")
+            self._pool = ctx.Pool(self.config.jobs, _init_worker, (self.config, self.model, self.templates))
+        else:
+            self._local = _Worker(self.config, self.model, self.templates)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            if exc[0] is None:
+                self._pool.close()
+            else:
+                self._pool.terminate()
+            self._pool.join()
+
+    def map(self, fn_name: str, chunks: Iterable[list[RawRecord]]) -> Iterator[Any]:
+        if self._pool is not None:
+            fn = {"prepare": _pool_prepare, "fit": _pool_fit}[fn_name]
+            yield from self._pool.imap(fn, chunks)
+        else:
+            assert self._local is not None
+            method = {"prepare": self._local.prepare_chunk, "fit": self._local.fit_chunk}[fn_name]
+            for chunk in chunks:
+                yield method(chunk)
+
+
+def fit_templates(source: Iterable[RawRecord], config: CleanerConfig, progress: Progress = _silent) -> TemplateStats:
+    """Count, per site, on how many pages each normalized line occurs (the corpus pass)."""
+    stats = TemplateStats(config.min_template_pages)
+    with _Engine(config.replace(dedup=False), None, None) as engine:
+        for part in engine.map("fit", _chunks(source, config.batch_size)):
+            stats.merge(part)
+            progress("learn", sum(part.pages.values()) if hasattr(part, "pages") else 0)
+    return stats
+
+
+def _field_value(p: Prepared, name: str) -> Any:
+    value = p.document.meta.get(name)
+    return value if isinstance(value, (int, float)) else (str(value) if value is not None else "")
+
+
+def analyse(source: Iterable[RawRecord], config: CleanerConfig, *, model: StripModel | None = None,
+            templates: TemplateStats | None = None, progress: Progress = _silent) -> list[CleanResult]:
+    """Strip and deduplicate every record of ``source``; results are in input order, texts omitted.
+
+    The returned CleanResults carry statuses, removals and dedup verdicts but ``text=""`` and a
+    document without text: writers rebuild the text from the input with :func:`materialize`.
+    """
+    prepared: list[Prepared] = []
+    deduper = None
+    if config.dedup:
+        from pathlib import Path
+
+        deduper = Deduper(DedupParams.from_config(config), keep=config.keep,
+                          index=Path(config.index) if config.index else None)
+    field_name = config.keep[6:] if config.keep.startswith("field:") else None
+    with _Engine(config, model if config.strip else None, templates) as engine:
+        for batch, sigs in engine.map("prepare", _chunks(source, config.batch_size)):
+            prepared.extend(batch)
+            if deduper is not None and sigs is not None:
+                kept = [p for p in batch if p.status == "kept"]
+                deduper.add([p.document.id for p in kept], sigs, [p.length for p in kept],
+                            [p.kept_fraction for p in kept],
+                            [_field_value(p, field_name) for p in kept] if field_name else None)
+            progress("clean", len(batch))
+    verdicts = {v.id: v for v in deduper.resolve()} if deduper is not None else {}
+    results = []
+    for p in prepared:
+        v = verdicts.get(p.document.id)
+        if p.status == "kept" and v is not None and v.duplicate_of is not None:
+            results.append(CleanResult(p.document, "duplicate", "", p.removals, f"near-duplicate of {v.duplicate_of}",
+                                       v.duplicate_of, v.similarity, v.cluster, p.decoding))
+        else:
+            results.append(CleanResult(p.document, p.status, "", p.removals, p.reason, None, None,  # type: ignore[arg-type]
+                                       v.cluster if v is not None else None, p.decoding))
+    return results
+
+
+def materialize(result: CleanResult, raw: RawRecord) -> tuple[CleanResult, str | None]:
+    """Attach texts to an analysed result: returns (result with cleaned text, decoded original)."""
+    decoded = decode_record(raw)
+    if decoded.text is None:
+        return result, None
+    original = decoded.text
+    doc = Document(result.document.id, original, result.document.source, result.document.meta)
+    removals = result.removals
+    if result.status == "duplicate":
+        removals = _fill_removals(original, removals, "duplicate")
+    cleaned = apply_removals(original, removals)
+    return CleanResult(doc, result.status, cleaned, removals, result.reason, result.duplicate_of,
+                       result.similarity, result.cluster, result.decoding), original
+
+
+def load_model(config: CleanerConfig) -> StripModel:
+    """The strip model of a run: the one named in the config, or the one shipped in the package."""
+    return StripModel.load(config.model)
+
+
+def clean(source: Sequence[RawRecord] | Iterable[RawRecord], config: CleanerConfig,
+          progress: Progress = _silent) -> Iterator[tuple[CleanResult, str | None, RawRecord]]:
+    """Run the whole flow over a re-iterable source.
+
+    Yields ``(result, original text or None, raw record)`` in input order.
+    """
+    model = load_model(config) if config.strip else None
+    templates = None
+    if config.strip:
+        templates = getattr(model, "templates", None)
+        if config.learn_templates:
+            learned = fit_templates(source, config, progress)
+            if templates is not None:
+                learned.merge(templates)
+            templates = learned
+    results = analyse(source, config, model=model, templates=templates, progress=progress)
+    for result, raw in zip(results, source):
+        yield (*materialize(result, raw), raw)

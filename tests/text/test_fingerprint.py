@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from hypothesis import given, strategies as st
+
+from cleaner.text.fingerprint import normalize
+
+PERSIAN_TO_ARABIC = str.maketrans({"ی": "ي", "ک": "ك"})
+
+
+def test_persian_letter_forms_fold_to_arabic(seed_pages: dict[str, str]) -> None:
+    page = seed_pages["000_8246ab89a9c4a427.txt"]
+    assert "ی" in page and "ک" in page  # the seed really is written with Persian letter forms
+    arabic = page.translate(PERSIAN_TO_ARABIC)
+    assert normalize(page) == normalize(arabic)
+    folded = normalize(page)
+    assert "ی" not in folded and "ک" not in folded
+
+
+def test_hamza_forms_teh_marbuta_and_alef_maksura() -> None:
+    assert normalize("أحمد إلى آخر ٱلكتاب") == normalize("احمد الي اخر الكتاب")
+    assert normalize("مدرسة") == normalize("مدرسه")
+    assert normalize("مؤتمر") == normalize("موتمر")
+    assert normalize("رئيس") == normalize("رييس")
+
+
+def test_diacritics_tatweel_digits_punctuation_case() -> None:
+    assert normalize("مُحَمَّد") == normalize("محمد")
+    assert normalize("عـــربي") == normalize("عربي")
+    assert normalize("٢٠٢٤ ۱۴۰۳") == "2024 1403"
+    assert normalize("Hello, WORLD!!  «quoted» — text.") == "hello world quoted text"
+
+
+def test_seed_pages_normalize_without_arabic_variants(seed_pages: dict[str, str]) -> None:
+    for text in seed_pages.values():
+        folded = normalize(text)
+        for ch in "یکةأإآٱؤئىـ":
+            assert ch not in folded
+
+
+@given(st.text())
+def test_normalize_is_idempotent(text: str) -> None:
+    once = normalize(text)
+    assert normalize(once) == once
