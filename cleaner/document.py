@@ -69,6 +69,8 @@ class CleanResult:
     similarity: float | None = None
     cluster: str | None = None
     decoding: Mapping[str, Any] = field(default_factory=dict)
+    #: ``(start, end)`` spans of a second article appended to the page (written out with --split-articles)
+    articles: tuple[tuple[int, int], ...] = ()
 
     @property
     def id(self) -> str:

@@ -8,6 +8,7 @@ yields one CleanResult per input in input order.  Writing is the caller's job (s
 """
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing as mp
 from dataclasses import dataclass, field
 from itertools import islice
@@ -243,7 +244,8 @@ def analyse(source: Iterable[RawRecord], config: CleanerConfig, *, model: StripM
                                        v.duplicate_of, v.similarity, v.cluster, p.decoding))
         else:
             results.append(CleanResult(p.document, p.status, "", p.removals, p.reason, None, None,  # type: ignore[arg-type]
-                                       v.cluster if v is not None else None, p.decoding))
+                                       v.cluster if v is not None else None, p.decoding,
+                                       p.secondary if config.split_articles else ()))
     return results
 
 
@@ -258,8 +260,14 @@ def materialize(result: CleanResult, raw: RawRecord) -> tuple[CleanResult, str |
     if result.status == "duplicate":
         removals = _fill_removals(original, removals, "duplicate")
     cleaned = apply_removals(original, removals)
-    return CleanResult(doc, result.status, cleaned, removals, result.reason, result.duplicate_of,
-                       result.similarity, result.cluster, result.decoding), original
+    return dataclasses.replace(result, document=doc, text=cleaned, removals=removals), original
+
+
+def split_article(text: str, stripper: Stripper | None) -> str:
+    """The text of a second article cut from a page, itself stripped of its own boilerplate."""
+    if stripper is None:
+        return text.strip()
+    return apply_removals(text, stripper.strip(text).removals).strip()
 
 
 def load_model(config: CleanerConfig) -> StripModel:
@@ -267,12 +275,19 @@ def load_model(config: CleanerConfig) -> StripModel:
     return StripModel.load(config.model)
 
 
-def clean(source: Sequence[RawRecord] | Iterable[RawRecord], config: CleanerConfig,
-          progress: Progress = _silent) -> Iterator[tuple[CleanResult, str | None, RawRecord]]:
-    """Run the whole flow over a re-iterable source.
+@dataclass(frozen=True)
+class Outcome:
+    """One input's result with what the writers need: its decoded text, raw record and split articles."""
 
-    Yields ``(result, original text or None, raw record)`` in input order.
-    """
+    result: CleanResult
+    original: str | None
+    raw: RawRecord
+    articles: tuple[str, ...] = ()
+
+
+def clean(source: Sequence[RawRecord] | Iterable[RawRecord], config: CleanerConfig,
+          progress: Progress = _silent) -> Iterator[Outcome]:
+    """Run the whole flow over a re-iterable source; yields one Outcome per input, in input order."""
     model = load_model(config) if config.strip else None
     templates = None
     if config.strip:
@@ -283,5 +298,8 @@ def clean(source: Sequence[RawRecord] | Iterable[RawRecord], config: CleanerConf
                 learned.merge(templates)
             templates = learned
     results = analyse(source, config, model=model, templates=templates, progress=progress)
+    splitter = Stripper(model, None) if model is not None and config.split_articles else None
     for result, raw in zip(results, source):
-        yield (*materialize(result, raw), raw)
+        result, original = materialize(result, raw)
+        articles = tuple(split_article(original[s:e], splitter) for s, e in result.articles) if original else ()
+        yield Outcome(result, original, raw, tuple(a for a in articles if a))

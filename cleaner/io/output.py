@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..document import CleanResult
+from ..document import CleanResult, Document
+from ..pipeline import Outcome
 from ..errors import UsageError
 from .provenance import header, record, sha256
 from .readers import DirectorySource, JsonlSource, ParquetSource, RawRecord
@@ -66,8 +67,18 @@ def check_output_dir(input_path: Path, out: Path, identity: dict[str, Any], over
 class _Sink:
     """Where kept texts go; returns the ``output`` field of the log record and the written bytes' sha."""
 
+    id_field = "id"
+
     def put(self, result: CleanResult, raw: RawRecord) -> tuple[dict[str, Any], str]:
         raise NotImplementedError
+
+    def row(self, result: CleanResult, raw: RawRecord, text_field: str) -> dict[str, Any]:
+        """The output row: the input's fields with the cleaned text (and a new id for a split article)."""
+        row = {k: v for k, v in raw.meta.items() if k != "original_id"}
+        row[text_field] = result.text
+        if "#article" in result.id:
+            row[self.id_field] = result.id
+        return row
 
     def commit(self) -> None:
         """Make the outputs visible."""
@@ -94,10 +105,7 @@ class _JsonlSink(_Sink):
         self.lines = AtomicLines(out / name)
 
     def put(self, result: CleanResult, raw: RawRecord) -> tuple[dict[str, Any], str]:
-        row = {**raw.meta, self.text_field: result.text}
-        if "original_id" in raw.meta:
-            row.pop("original_id")
-        n = self.lines.write_json(row)
+        n = self.lines.write_json(self.row(result, raw, self.text_field))
         return {"file": self.name, "row": n}, sha256(result.text.encode("utf-8"))
 
     def commit(self) -> None:
@@ -115,9 +123,7 @@ class _ParquetSink(_Sink):
         self.rows: list[dict[str, Any]] = []
 
     def put(self, result: CleanResult, raw: RawRecord) -> tuple[dict[str, Any], str]:
-        row = {k: v for k, v in raw.meta.items() if k != "original_id"}
-        row[self.text_field] = result.text
-        self.rows.append(row)
+        self.rows.append(self.row(result, raw, self.text_field))
         return {"file": self.name, "row": len(self.rows) - 1}, sha256(result.text.encode("utf-8"))
 
     def commit(self) -> None:
@@ -131,37 +137,48 @@ class _ParquetSink(_Sink):
         atomic_write_bytes(self.path, buf.getvalue())
 
 
-def make_sink(source: Any, out: Path, text_field: str) -> _Sink:
+def make_sink(source: Any, out: Path, text_field: str, id_field: str = "id") -> _Sink:
+    sink: _Sink
     if isinstance(source, DirectorySource):
-        return _DirSink(out)
-    if isinstance(source, JsonlSource):
-        return _JsonlSink(out, source.path.name, text_field)
-    if isinstance(source, ParquetSource):
-        return _ParquetSink(out, source.path.name, text_field)
-    raise TypeError(f"unsupported source {source!r}")
+        sink = _DirSink(out)
+    elif isinstance(source, JsonlSource):
+        sink = _JsonlSink(out, source.path.name, text_field)
+    elif isinstance(source, ParquetSource):
+        sink = _ParquetSink(out, source.path.name, text_field)
+    else:
+        raise TypeError(f"unsupported source {source!r}")
+    sink.id_field = id_field
+    return sink
 
 
-def write_run(results: Iterable[tuple[CleanResult, str | None, RawRecord]], source: Any, out: Path, log: Path,
+def write_run(results: Iterable[Outcome], source: Any, out: Path, log: Path,
               identity: dict[str, Any], config: dict[str, Any]) -> Summary:
-    """Write outputs and the provenance log for (result, original text, raw record) triples."""
+    """Write outputs and the provenance log for the Outcomes of a run."""
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(out / MANIFEST, json.dumps(identity, sort_keys=True).encode())
-    sink = make_sink(source, out, config.get("text_field", "text"))
+    sink = make_sink(source, out, config.get("text_field", "text"), config.get("id_field", "id"))
     prov = AtomicLines(log)
     summary = Summary()
     try:
         prov.write_json(header(identity["input"], getattr(source, "kind", "?"), config))
-        for result, original, raw in results:
-            result, sha_in = _input_sha(result, raw, original)
+        for outcome in results:
+            raw, original = outcome.raw, outcome.original
+            result, sha_in = _input_sha(outcome.result, raw, original)
             output, sha_out = None, None
+            splits: list[dict[str, Any]] = []
             if result.status == "kept":
                 try:
                     output, sha_out = sink.put(result, raw)
+                    splits = [_put_article(sink, result, raw, n, text, span)
+                              for n, (text, span) in enumerate(zip(outcome.articles, result.articles), 2)]
                 except UsageError as exc:
                     result = CleanResult(result.document, "skipped", "", (), f"unsafe id: {exc}",
                                          decoding=result.decoding)
                     original = None
-            prov.write_json(record(result, output=output, sha_in=sha_in, sha_out=sha_out, original=original))
+            rec = record(result, output=output, sha_in=sha_in, sha_out=sha_out, original=original)
+            if splits:
+                rec["articles"] = splits
+            prov.write_json(rec)
             _count(summary, result, original)
         sink.commit()
         prov.commit()
@@ -170,6 +187,16 @@ def write_run(results: Iterable[tuple[CleanResult, str | None, RawRecord]], sour
         prov.abort()
         raise
     return summary
+
+
+def _put_article(sink: _Sink, result: CleanResult, raw: RawRecord, n: int, text: str,
+                 span: tuple[int, int]) -> dict[str, Any]:
+    """Write a second article cut from a page as a document of its own (``--split-articles``)."""
+    stem, dot, ext = result.id.rpartition(".") if "/" not in result.id.rpartition(".")[2] else ("", "", "")
+    doc_id = f"{stem}.article{n}.{ext}" if dot and stem else f"{result.id}#article{n}"
+    doc = Document(doc_id, text, result.document.source, result.document.meta)
+    output, sha = sink.put(CleanResult(doc, "kept", text), raw)
+    return {"id": doc_id, "start": span[0], "end": span[1], "output": output, "sha256_output": sha}
 
 
 def _input_sha(result: CleanResult, raw: RawRecord, original: str | None) -> tuple[CleanResult, str | None]:
