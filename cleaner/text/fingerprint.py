@@ -8,7 +8,7 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 
-import regex
+import numpy as np
 
 _ARABIC_DIACRITICS = [*range(0x0610, 0x061B), *range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06DD),
                       *range(0x06DF, 0x06E9), *range(0x06EA, 0x06EE)]
@@ -35,8 +35,6 @@ LETTER_FOLDS: dict[str, str] = {
     "\u0626": "\u064a",  # ئ -> ي
 }
 
-_PUNCT = regex.compile(r"[\p{P}\p{S}\p{Z}\s]+")
-_FORMAT = regex.compile(r"\p{Cf}+")
 
 
 @lru_cache(maxsize=1)
@@ -52,15 +50,58 @@ def translation_table() -> dict[int, str | None]:
     return table
 
 
+def _is_separator(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "PSZ" or ch.isspace()
+
+
+@lru_cache(maxsize=1)
+def codepoint_table() -> np.ndarray:
+    """The whole fold as a lookup table over code points (after NFKC + casefold).
+
+    ``table[cp]`` is the folded code point, ``0x20`` for punctuation, symbols and spaces, and ``0``
+    for characters that are dropped (diacritics, tatweel, format characters).  Built once per
+    process on first use (~0.5 s), so that folding runs as array operations.
+    """
+    table = np.arange(0x110000, dtype=np.uint32)
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cat == "Cf":
+            table[cp] = 0
+        elif cat[0] in "PSZ" or ch.isspace():
+            table[cp] = 0x20
+    for cp, value in translation_table().items():
+        table[cp] = 0 if value is None else ord(value)
+    table[0] = 0x20  # NUL separates like a space
+    return table
+
+
+def fold_codepoints(codepoints: np.ndarray) -> np.ndarray:
+    """Fold an array of code points: map through :func:`codepoint_table` and drop deleted ones.
+
+    Separators become ``0x20`` but are not collapsed; tokenizers split on them.
+    """
+    mapped = codepoint_table()[codepoints]
+    return mapped[mapped != 0]
+
+
 def normalize(text: str) -> str:
     """Fold ``text`` for fingerprinting: NFKC, casefold, Arabic/Persian folds, digits, punctuation -> space.
 
     Runs of separators collapse to one space and the result is stripped.
     """
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = _FORMAT.sub("", text)
-    text = text.translate(translation_table())
-    return _PUNCT.sub(" ", text).strip()
+    if not text:
+        return ""
+    cps = fold_codepoints(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
+    space = cps == 0x20
+    drop = space & np.concatenate(([True], space[:-1]))  # leading spaces and repeats
+    cps = cps[~drop]
+    if cps.size and cps[-1] == 0x20:
+        cps = cps[:-1]
+    return cps.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 def line_key(line: str) -> str:

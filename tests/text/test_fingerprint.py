@@ -41,3 +41,26 @@ def test_seed_pages_normalize_without_arabic_variants(seed_pages: dict[str, str]
 def test_normalize_is_idempotent(text: str) -> None:
     once = normalize(text)
     assert normalize(once) == once
+
+
+def _reference(text: str) -> str:
+    """The normalization spelled out with regexes: the specification the array version must meet."""
+    import unicodedata
+
+    import regex
+
+    from cleaner.text.fingerprint import translation_table
+
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = regex.sub(r"\p{Cf}+", "", text).translate(translation_table())
+    return regex.sub(r"[\p{P}\p{S}\p{Z}\s\x00\x1c-\x1f]+", " ", text).strip()
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
+def test_array_normalization_matches_the_regex_specification(text: str) -> None:
+    assert normalize(text) == _reference(text)
+
+
+def test_array_normalization_matches_specification_on_seed_pages(seed_pages: dict[str, str]) -> None:
+    for text in seed_pages.values():
+        assert normalize(text) == _reference(text)
