@@ -9,8 +9,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -116,8 +117,10 @@ def _run(command: str, src: str, out: str, log: str | None, overwrite: bool, qui
 def _io_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     fn = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")(fn)
     fn = click.option("--overwrite", is_flag=True, help="Allow an output folder that holds another run.")(fn)
-    fn = click.option("--log", type=click.Path(dir_okay=False), help="Provenance log (default OUT/provenance.jsonl).")(fn)
-    fn = click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False), help="Output folder.")(fn)
+    fn = click.option("--log", type=click.Path(dir_okay=False),
+                      help="Provenance log (default OUT/provenance.jsonl).")(fn)
+    fn = click.option("-o", "--output", "out", required=True, type=click.Path(file_okay=False),
+                      help="Output folder.")(fn)
     fn = click.argument("src", type=click.Path())(fn)
     return fn
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import UsageError
 
@@ -58,11 +59,11 @@ class CleanerConfig:
         if self.min_template_pages < 2:
             raise UsageError("min-template-pages must be at least 2")
 
-    def replace(self, **changes: Any) -> "CleanerConfig":
+    def replace(self, **changes: Any) -> CleanerConfig:
         return dataclasses.replace(self, **changes)
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any]) -> "CleanerConfig":
+    def from_mapping(cls, values: Mapping[str, Any]) -> CleanerConfig:
         """Build from a mapping whose keys may use dashes or underscores; unknown keys are an error."""
         names = {f.name: f for f in fields(cls)}
         kwargs: dict[str, Any] = {}

@@ -1,8 +1,9 @@
 """The records that flow through the pipeline: Document, Removal, CleanResult."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 #: Why a span was removed.  The vocabulary is closed: every Removal uses one of these.
 REASONS: tuple[str, ...] = (

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing as mp
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from .boilerplate import StripModel, Stripper, TemplateStats
 from .config import CleanerConfig
-from .dedup import DedupParams, Deduper, compute_signatures
+from .dedup import Deduper, DedupParams, compute_signatures
 from .document import CleanResult, Document, Removal, apply_removals, normalize_spans
 from .io.readers import RawRecord
 from .text.decode import Decoded, decode_bytes, decode_text
@@ -169,7 +170,7 @@ class _Engine:
     _pool: Any = field(default=None, init=False)
     _local: _Worker | None = field(default=None, init=False)
 
-    def __enter__(self) -> "_Engine":
+    def __enter__(self) -> _Engine:
         if self.config.jobs > 1:
             ctx = mp.get_context("spawn" if mp.get_start_method(allow_none=True) == "spawn" else "fork")
             self._pool = ctx.Pool(self.config.jobs, _init_worker, (self.config, self.model, self.templates))
@@ -302,4 +303,4 @@ def clean(source: Sequence[RawRecord] | Iterable[RawRecord], config: CleanerConf
     for result, raw in zip(results, source):
         result, original = materialize(result, raw)
         articles = tuple(split_article(original[s:e], splitter) for s, e in result.articles) if original else ()
-        yield Outcome(result, original, raw, tuple(a for a in articles if a))
+        yield Outcome(result, original, raw, articles)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cleaner.cli import cli, main
 
@@ -67,7 +68,8 @@ def test_cp1256_and_bom_inputs_restore_byte_identically(tmp_path: Path) -> None:
 
 def test_jsonl_in_jsonl_out_with_fields_carried(tmp_path: Path, seed_pages: dict[str, str]) -> None:
     src = tmp_path / "pages.jsonl"
-    rows = [{"doc": f"d{i}", "body": text, "url": f"https://example.com/{i}"} for i, text in enumerate(seed_pages.values())]
+    rows = [{"doc": f"d{i}", "body": text, "url": f"https://example.com/{i}"}
+            for i, text in enumerate(seed_pages.values())]
     rows.append({"doc": "d0", "body": rows[0]["body"], "url": "https://example.com/again"})
     src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows) + "{broken\n", encoding="utf-8")
     out, back = tmp_path / "out", tmp_path / "back"

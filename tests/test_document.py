@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cleaner.document import Removal, apply_removals, normalize_spans, restore_text
 
@@ -23,7 +24,7 @@ def text_and_spans(draw: st.DrawFn) -> tuple[str, list[Removal]]:
 def test_spans_normalize_in_bounds_and_restore(case: tuple[str, list[Removal]]) -> None:
     text, spans = case
     norm = normalize_spans(spans, len(text))
-    for a, b in zip(norm, norm[1:]):
+    for a, b in zip(norm, norm[1:], strict=False):
         assert a.end <= b.start
     assert all(0 <= r.start < r.end <= len(text) for r in norm)
     cleaned = apply_removals(text, norm)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..document import CleanResult, Document
-from ..pipeline import Outcome
 from ..errors import UsageError
+from ..pipeline import Outcome
 from .provenance import header, record, sha256
 from .readers import DirectorySource, JsonlSource, ParquetSource, RawRecord
 from .writers import AtomicLines, atomic_write_bytes, confined_path
@@ -169,8 +170,9 @@ def write_run(results: Iterable[Outcome], source: Any, out: Path, log: Path,
             if result.status == "kept":
                 try:
                     output, sha_out = sink.put(result, raw)
+                    pairs = zip(outcome.articles, result.articles, strict=True)
                     splits = [_put_article(sink, result, raw, n, text, span)
-                              for n, (text, span) in enumerate(zip(outcome.articles, result.articles), 2)]
+                              for n, (text, span) in enumerate(pairs, 2) if text]
                 except UsageError as exc:
                     result = CleanResult(result.document, "skipped", "", (), f"unsafe id: {exc}",
                                          decoding=result.decoding)

@@ -8,9 +8,10 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from ..errors import InputError, UsageError
 

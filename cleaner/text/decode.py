@@ -6,11 +6,11 @@ Every decision is recorded in a :class:`Decoding`, so the log can say what was d
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import ftfy
-import re
 from charset_normalizer import from_bytes
 
 # Only repair encoding damage; never restyle text (quotes, widths, ligatures stay as they are).
@@ -180,15 +180,16 @@ def decode_bytes(data: bytes) -> Decoded:
         return Decoded(None, None, "binary: NUL bytes in a file that is not UTF-16/32")
     lossy = data.decode("utf-8", errors="replace")
     bad = lossy.count("\ufffd")
-    if bad <= max(1, len(lossy) // 200) and sum(1 for ch in lossy[:65536] if ord(ch) > 127) > 2 * bad:
+    sample = lossy[:65536]
+    multibyte = len(sample.encode("utf-8")) - len(sample)  # > 0 when real UTF-8 sequences are present
+    if bad <= max(1, len(lossy) // 200) and multibyte > 6 * bad:
         # UTF-8 with a few broken bytes (a truncated download, a bad splice): keep it as UTF-8.
         return _finish(lossy, Decoding("utf-8", lossless=False, note=f"{bad} invalid UTF-8 sequences replaced"))
-    enc = _detect_legacy(data)
-    if enc is not None:
-        return _finish(data.decode(enc), Decoding(enc, note="detected by charset-normalizer"))
+    legacy = _detect_legacy(data)
+    if legacy is not None:
+        return _finish(data.decode(legacy), Decoding(legacy, note="detected by charset-normalizer"))
     # Nothing fits: keep every byte decodable, record that the input could not be rebuilt exactly.
-    text = data.decode("utf-8", errors="replace")
-    return _finish(text, Decoding("utf-8", lossless=False, note="invalid UTF-8 replaced with U+FFFD"))
+    return _finish(lossy, Decoding("utf-8", lossless=False, note="invalid UTF-8 replaced with U+FFFD"))
 
 
 def decode_text(text: str) -> Decoded:

@@ -83,8 +83,9 @@ def fold_codepoints(codepoints: np.ndarray) -> np.ndarray:
 
     Separators become ``0x20`` but are not collapsed; tokenizers split on them.
     """
-    mapped = codepoint_table()[codepoints]
-    return mapped[mapped != 0]
+    mapped: np.ndarray = codepoint_table()[codepoints]
+    kept: np.ndarray = mapped[mapped != 0]
+    return kept
 
 
 def normalize(text: str) -> str:
@@ -101,7 +102,7 @@ def normalize(text: str) -> str:
     cps = cps[~drop]
     if cps.size and cps[-1] == 0x20:
         cps = cps[:-1]
-    return cps.tobytes().decode("utf-32-le", "surrogatepass")
+    return str(cps.tobytes().decode("utf-32-le", "surrogatepass"))
 
 
 def line_key(line: str) -> str:
