@@ -3,16 +3,20 @@
     read -> decode/repair -> segment -> strip boilerplate -> fingerprint -> signatures
          -> LSH candidates -> verify + cluster -> choose survivors -> results
 
-``prepare`` handles one raw record (pure); ``run`` makes the passes over a re-iterable source and
-yields one CleanResult per input in input order.  Writing is the caller's job (see ``io``).
+``prepare`` handles one raw record (pure); ``clean`` makes the passes over a re-iterable source
+(learn templates, strip + sign + dedup, materialize) and yields one Outcome per input, in input
+order.  Writing is the caller's job (see ``io``).
 """
 from __future__ import annotations
 
 import dataclasses
+import json
 import multiprocessing as mp
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,7 +25,7 @@ import numpy as np
 from .boilerplate import StripModel, Stripper, TemplateStats
 from .config import CleanerConfig
 from .dedup import Deduper, DedupParams, compute_signatures
-from .document import CleanResult, Document, Removal, apply_removals, normalize_spans
+from .document import STATUSES, CleanResult, Document, Removal, Status, apply_removals, normalize_spans
 from .io.readers import RawRecord
 from .text.decode import Decoded, decode_bytes, decode_text
 
@@ -207,56 +211,90 @@ def fit_templates(source: Iterable[RawRecord], config: CleanerConfig, progress: 
     return stats
 
 
-def _field_value(p: Prepared, name: str) -> Any:
-    value = p.document.meta.get(name)
+def _field_value(meta: Mapping[str, Any], name: str) -> Any:
+    value = meta.get(name)
     return value if isinstance(value, (int, float)) else (str(value) if value is not None else "")
 
 
-def analyse(source: Iterable[RawRecord], config: CleanerConfig, *, model: StripModel | None = None,
-            templates: TemplateStats | None = None, progress: Progress = _silent) -> list[CleanResult]:
-    """Strip and deduplicate every record of ``source``; results are in input order, texts omitted.
+class _Spill:
+    """Prepared records of a run in a temporary file, so memory does not grow with the corpus."""
 
-    The returned CleanResults carry statuses, removals and dedup verdicts but ``text=""`` and a
-    document without text: writers rebuild the text from the input with :func:`materialize`.
+    def __init__(self) -> None:
+        self._fh = tempfile.TemporaryFile(mode="w+b")
+
+    def write(self, p: Prepared) -> None:
+        row = [p.position, p.document.id, p.status, p.reason, p.decoding, list(map(list, p.secondary)),
+               [[r.start, r.end, r.reason, r.score, r.evidence] for r in p.removals]]
+        self._fh.write(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
+
+    def __iter__(self) -> Iterator[tuple[str, str, str | None, dict[str, Any], tuple[tuple[int, int], ...],
+                                         tuple[Removal, ...]]]:
+        self._fh.flush()
+        self._fh.seek(0)
+        for line in self._fh:
+            _, doc_id, status, reason, decoding, secondary, removals = json.loads(line)
+            yield (doc_id, status, reason, decoding, tuple((a, b) for a, b in secondary),
+                   tuple(Removal(a, b, why, score, ev) for a, b, why, score, ev in removals))
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def analyse(source: Iterable[RawRecord], config: CleanerConfig, *, model: StripModel | None = None,
+            templates: TemplateStats | None = None, progress: Progress = _silent) -> Iterator[CleanResult]:
+    """Strip and deduplicate every record of ``source``; yields results in input order, texts omitted.
+
+    The whole source is processed before the first result is yielded (dedup needs every document).
+    Per-document results wait in a temporary file; memory holds only the dedup state.  Results carry
+    statuses, removals and dedup verdicts with ``text=""``: :func:`materialize` adds the texts.
     """
-    prepared: list[Prepared] = []
     deduper = None
     if config.dedup:
-        from pathlib import Path
-
         deduper = Deduper(DedupParams.from_config(config), keep=config.keep,
                           index=Path(config.index) if config.index else None)
     field_name = config.keep[6:] if config.keep.startswith("field:") else None
-    with _Engine(config, model if config.strip else None, templates) as engine:
-        for batch, sigs in engine.map("prepare", _chunks(source, config.batch_size)):
-            prepared.extend(batch)
-            if deduper is not None and sigs is not None:
-                kept = [p for p in batch if p.status == "kept"]
-                deduper.add([p.document.id for p in kept], sigs, [p.length for p in kept],
-                            [p.kept_fraction for p in kept],
-                            [_field_value(p, field_name) for p in kept] if field_name else None)
-            progress("clean", len(batch))
-    verdicts = {v.id: v for v in deduper.resolve()} if deduper is not None else {}
-    results = []
-    for p in prepared:
-        v = verdicts.get(p.document.id)
-        if p.status == "kept" and v is not None and v.duplicate_of is not None:
-            results.append(CleanResult(p.document, "duplicate", "", p.removals, f"near-duplicate of {v.duplicate_of}",
-                                       v.duplicate_of, v.similarity, v.cluster, p.decoding))
-        else:
-            results.append(CleanResult(p.document, p.status, "", p.removals, p.reason, None, None,  # type: ignore[arg-type]
-                                       v.cluster if v is not None else None, p.decoding,
-                                       p.secondary if config.split_articles else ()))
-    return results
+    spill = _Spill()
+    try:
+        with _Engine(config, model if config.strip else None, templates) as engine:
+            for batch, sigs in engine.map("prepare", _chunks(source, config.batch_size)):
+                for p in batch:
+                    spill.write(p)
+                if deduper is not None and sigs is not None:
+                    kept = [p for p in batch if p.status == "kept"]
+                    deduper.add([p.document.id for p in kept], sigs, [p.length for p in kept],
+                                [p.kept_fraction for p in kept],
+                                [_field_value(p.document.meta, field_name) for p in kept] if field_name else None)
+                progress("clean", len(batch))
+        # Only verdicts that say something are kept: memory grows with duplicates, not documents.
+        verdicts = {v.id: v for v in (deduper.resolve() if deduper is not None else ())
+                    if v.duplicate_of is not None or v.cluster is not None}
+        for doc_id, status, reason, decoding, secondary, removals in spill:
+            doc = Document(doc_id, "")
+            v = verdicts.get(doc_id)
+            if status == "kept" and v is not None and v.duplicate_of is not None:
+                yield CleanResult(doc, "duplicate", "", removals, f"near-duplicate of {v.duplicate_of}",
+                                  v.duplicate_of, v.similarity, v.cluster, decoding)
+            else:
+                yield CleanResult(doc, _status(status), "", removals, reason, None, None,
+                                  v.cluster if v is not None else None, decoding,
+                                  secondary if config.split_articles else ())
+    finally:
+        spill.close()
+
+
+def _status(value: str) -> Status:
+    if value not in STATUSES:
+        raise ValueError(f"unknown status {value!r}")
+    return value  # type: ignore[return-value]
 
 
 def materialize(result: CleanResult, raw: RawRecord) -> tuple[CleanResult, str | None]:
     """Attach texts to an analysed result: returns (result with cleaned text, decoded original)."""
     decoded = decode_record(raw)
     if decoded.text is None:
-        return result, None
+        return dataclasses.replace(result, document=Document(raw.id, "", raw.source, raw.meta)), None
     original = decoded.text
-    doc = Document(result.document.id, original, result.document.source, result.document.meta)
+    doc = Document(raw.id, original, raw.source, raw.meta)
     removals = result.removals
     if result.status == "duplicate":
         removals = _fill_removals(original, removals, "duplicate")
