@@ -131,13 +131,13 @@ class _Worker:
         sigs = compute_signatures(texts, self.params) if self.config.dedup and texts else None
         return prepared, sigs
 
-    def fit_chunk(self, chunk: list[RawRecord]) -> TemplateStats:
+    def fit_chunk(self, chunk: list[RawRecord]) -> tuple[TemplateStats, int]:
         stats = TemplateStats(self.config.min_template_pages)
         for raw in chunk:
             decoded = decode_record(raw)
             if decoded.text:
                 stats.add_page(site_of(raw, self.config), decoded.text)
-        return stats
+        return stats, len(chunk)
 
 
 _WORKER: _Worker | None = None  # set only inside pool processes, by _init_worker
@@ -153,7 +153,7 @@ def _pool_prepare(chunk: list[RawRecord]) -> tuple[list[Prepared], np.ndarray | 
     return _WORKER.prepare_chunk(chunk)
 
 
-def _pool_fit(chunk: list[RawRecord]) -> TemplateStats:
+def _pool_fit(chunk: list[RawRecord]) -> tuple[TemplateStats, int]:
     assert _WORKER is not None
     return _WORKER.fit_chunk(chunk)
 
@@ -205,9 +205,9 @@ def fit_templates(source: Iterable[RawRecord], config: CleanerConfig, progress: 
     """Count, per site, on how many pages each normalized line occurs (the corpus pass)."""
     stats = TemplateStats(config.min_template_pages)
     with _Engine(config.replace(dedup=False), None, None) as engine:
-        for part in engine.map("fit", _chunks(source, config.batch_size)):
+        for part, n in engine.map("fit", _chunks(source, config.batch_size)):
             stats.merge(part)
-            progress("learn", sum(part.pages.values()) if hasattr(part, "pages") else 0)
+            progress("learn", n)
     return stats
 
 
