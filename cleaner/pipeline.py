@@ -10,6 +10,7 @@ order.  Writing is the caller's job (see ``io``).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import multiprocessing as mp
 import tempfile
@@ -75,6 +76,16 @@ class Prepared:
     length: int = 0  # length of the stripped text
     kept_fraction: float = 0.0
     secondary: tuple[tuple[int, int], ...] = ()
+    digest: str | None = None  # of the input as read in this pass (see input_digest)
+
+
+def input_digest(raw: RawRecord) -> str | None:
+    """A short hash of the raw input, so a later pass can tell the input changed under the run."""
+    if isinstance(raw.data, bytes):
+        return hashlib.blake2b(raw.data, digest_size=16).hexdigest()
+    if isinstance(raw.data, str):
+        return hashlib.blake2b(raw.data.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return None
 
 
 def _fill_removals(text: str, removals: tuple[Removal, ...], reason: str) -> tuple[Removal, ...]:
@@ -125,6 +136,7 @@ class _Worker:
         for raw in chunk:
             p, cleaned = prepare(raw, self.stripper, self.config)
             p.document = Document(p.document.id, "", p.document.source, p.document.meta)
+            p.digest = input_digest(raw)
             prepared.append(p)
             if p.status == "kept":
                 texts.append(cleaned)
@@ -216,6 +228,10 @@ def _field_value(meta: Mapping[str, Any], name: str) -> Any:
     return value if isinstance(value, (int, float)) else (str(value) if value is not None else "")
 
 
+#: meta key of an analysed (text-less) result holding its input digest, checked by materialize
+DIGEST_KEY = "_input_digest"
+
+
 class _Spill:
     """Prepared records of a run in a temporary file, so memory does not grow with the corpus."""
 
@@ -224,17 +240,17 @@ class _Spill:
 
     def write(self, p: Prepared) -> None:
         row = [p.position, p.document.id, p.status, p.reason, p.decoding, list(map(list, p.secondary)),
-               [[r.start, r.end, r.reason, r.score, r.evidence] for r in p.removals]]
+               [[r.start, r.end, r.reason, r.score, r.evidence] for r in p.removals], p.digest]
         self._fh.write(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
 
     def __iter__(self) -> Iterator[tuple[str, str, str | None, dict[str, Any], tuple[tuple[int, int], ...],
-                                         tuple[Removal, ...]]]:
+                                         tuple[Removal, ...], str | None]]:
         self._fh.flush()
         self._fh.seek(0)
         for line in self._fh:
-            _, doc_id, status, reason, decoding, secondary, removals = json.loads(line)
+            _, doc_id, status, reason, decoding, secondary, removals, digest = json.loads(line)
             yield (doc_id, status, reason, decoding, tuple((a, b) for a, b in secondary),
-                   tuple(Removal(a, b, why, score, ev) for a, b, why, score, ev in removals))
+                   tuple(Removal(a, b, why, score, ev) for a, b, why, score, ev in removals), digest)
 
     def close(self) -> None:
         self._fh.close()
@@ -268,8 +284,8 @@ def analyse(source: Iterable[RawRecord], config: CleanerConfig, *, model: StripM
         # Only verdicts that say something are kept: memory grows with duplicates, not documents.
         verdicts = {v.id: v for v in (deduper.resolve() if deduper is not None else ())
                     if v.duplicate_of is not None or v.cluster is not None}
-        for doc_id, status, reason, decoding, secondary, removals in spill:
-            doc = Document(doc_id, "")
+        for doc_id, status, reason, decoding, secondary, removals, digest in spill:
+            doc = Document(doc_id, "", meta={DIGEST_KEY: digest} if digest else {})
             v = verdicts.get(doc_id)
             if status == "kept" and v is not None and v.duplicate_of is not None:
                 yield CleanResult(doc, "duplicate", "", removals, f"near-duplicate of {v.duplicate_of}",
@@ -291,6 +307,11 @@ def _status(value: str) -> Status:
 def materialize(result: CleanResult, raw: RawRecord) -> tuple[CleanResult, str | None]:
     """Attach texts to an analysed result: returns (result with cleaned text, decoded original)."""
     decoded = decode_record(raw)
+    expected = result.document.meta.get(DIGEST_KEY)
+    if decoded.text is not None and expected is not None and expected != input_digest(raw):
+        # The spans were computed on another version of this input: applying them would log garbage.
+        return CleanResult(Document(raw.id, "", raw.source, raw.meta), "skipped", "", (),
+                           "changed during the run (read again, it differed); rerun to clean it"), None
     if decoded.text is None:
         return dataclasses.replace(result, document=Document(raw.id, "", raw.source, raw.meta)), None
     original = decoded.text

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -36,15 +37,31 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+_DRIVE = re.compile(r"[A-Za-z]:")  # "C:", "c:x": a Windows drive; "10:30 news.txt" is a plain name
+
+
 def confined_path(root: Path, rel: str) -> Path:
     """``root / rel``, refusing anything that would land outside ``root`` (``..``, absolute, drive)."""
-    parts = PurePosixPath(rel.replace("\\", "/")).parts
-    if not parts or rel.startswith(("/", "\\")) or any(p in ("..", "") for p in parts) or ":" in parts[0]:
+    # A backslash is a separator only on Windows; on POSIX it is an ordinary character of a file
+    # name, and translating it would map "a\\b.txt" and "a/b.txt" onto the same output.
+    parts = PurePosixPath(rel.replace("\\", "/") if os.sep == "\\" else rel).parts
+    if (not parts or "\x00" in rel or rel.startswith(("/", "\\")) or any(p in ("..", "") for p in parts)
+            or _DRIVE.match(parts[0])):
         raise UsageError(f"refusing to write outside the output folder: {rel!r}")
     target = (root / Path(*parts)).resolve()
     if not target.is_relative_to(root.resolve()):
         raise UsageError(f"refusing to write outside the output folder: {rel!r}")
     return target
+
+
+# Line breaks that str.splitlines() and some JSON readers honour but json.dumps leaves raw with
+# ensure_ascii=False: escaped so that one record is always exactly one line for every reader.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(record: dict[str, Any]) -> str:
+    """One JSON Lines record: UTF-8 text kept readable, but no character any reader takes as a break."""
+    return json.dumps(record, ensure_ascii=False, sort_keys=False).translate(_LINE_BREAKS) + "\n"
 
 
 class AtomicLines:
@@ -60,7 +77,7 @@ class AtomicLines:
 
     def write_json(self, record: dict[str, Any]) -> int:
         """Append one JSON record; returns its 0-based row number."""
-        self._fh.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
+        self._fh.write(json_line(record))
         self.count += 1
         return self.count - 1
 
