@@ -1,18 +1,35 @@
-"""Placeholder dedup engine (exact fingerprint match); the MinHash/LSH engine replaces it."""
+"""The dedup engine: parameters, verdicts, and the Deduper that LSH-matches, verifies and clusters.
+
+``Deduper.add`` only stores what it is given (signatures, lengths, ...), so the verdicts depend on
+the documents and their order, never on how they were split into batches.  ``resolve`` does the work:
+
+1. band keys of every non-empty signature; candidate pairs from shared buckets (:mod:`.lsh`), and
+   from the SQLite index when one is given (:mod:`.index`);
+2. each candidate pair is verified by the full-signature estimate, or by exact Jaccard on the
+   shingle sets with ``exact_verify``; pairs below the threshold are dropped;
+3. star clustering in survivor order (:mod:`.cluster`): indexed documents first, then the keep policy.
+"""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from ..text.fingerprint import normalize
+from .cluster import assign_stars, check_keep, cluster_minimums, survivor_order
+from .index import SignatureIndex
+from .lsh import band_keys, candidate_pairs, optimal_bands, stored_keys
+from .minhash import EMPTY, MinHashBatch, compute_signatures, estimate_pairs
+from .shingle import exact_jaccard, shingle_sets
+
+__all__ = ["DedupParams", "DupInfo", "Deduper", "compute_signatures"]
 
 
 @dataclass(frozen=True)
 class DedupParams:
+    """What shapes a signature and a match.  Frozen and picklable (it crosses process pools)."""
+
     num_perm: int = 128
     ngram: int = 5
     char_ngrams: int = 0
@@ -20,15 +37,34 @@ class DedupParams:
     threshold: float = 0.8
     exact_verify: bool = False
 
+    def __post_init__(self) -> None:
+        if self.num_perm < 2 or self.ngram < 1 or self.char_ngrams < 0 or not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"invalid dedup parameters: {self}")
+
     @classmethod
     def from_config(cls, config: Any) -> "DedupParams":
         return cls(config.num_perm, config.ngram, config.char_ngrams, config.seed, config.threshold,
                    config.exact_verify)
 
+    @property
+    def bands(self) -> tuple[int, int]:
+        """LSH ``(bands, rows)`` for this threshold and number of permutations (see :mod:`.lsh`)."""
+        return optimal_bands(self.threshold, self.num_perm)
+
+    def layout(self) -> dict[str, Any]:
+        """The parameters an index must share to be reused."""
+        bands, rows = self.bands
+        return {"num_perm": self.num_perm, "ngram": self.ngram, "char_ngrams": self.char_ngrams,
+                "seed": self.seed, "bands": bands, "rows": rows, "hash": "fmix64-poly/affine32-v1"}
+
 
 @dataclass(frozen=True)
 class DupInfo:
-    """Dedup verdict for one document: ``duplicate_of`` is None for a survivor."""
+    """Dedup verdict for one document: ``duplicate_of`` is None for a survivor.
+
+    ``similarity`` is to the survivor (1.0 for a survivor), ``cluster`` is the survivor's id, and
+    ``cluster_min_similarity`` is the lowest similarity of any member of the cluster to the survivor.
+    """
 
     id: str
     duplicate_of: str | None = None
@@ -37,34 +73,142 @@ class DupInfo:
     cluster_min_similarity: float | None = None
 
 
-def compute_signatures(texts: Sequence[str], params: DedupParams) -> np.ndarray:
-    out = np.zeros((len(texts), params.num_perm), dtype=np.uint32)
-    for i, t in enumerate(texts):
-        h = hashlib.sha256(normalize(t).encode()).digest()
-        out[i, :] = int.from_bytes(h[:4], "little")
-    return out
-
-
 class Deduper:
+    """Collect documents batch by batch, then :meth:`resolve` them into one ``DupInfo`` each.
+
+    ``keep`` is first | longest | cleanest | field:NAME (ties keep input order).  With ``index``, a
+    SQLite file: documents indexed by earlier runs count as survivors earlier than any new document,
+    and the new survivors are added to it when :meth:`resolve` finishes.
+    """
+
     def __init__(self, params: DedupParams, keep: str = "first", index: Path | None = None) -> None:
+        check_keep(keep)
         self.params = params
         self.keep = keep
+        self.index_path = Path(index) if index is not None else None
         self._ids: list[str] = []
         self._sigs: list[np.ndarray] = []
+        self._lengths: list[int] = []
+        self._fractions: list[float] = []
+        self._fields: list[Any] = []
+        self._shingles: list[np.ndarray] | None = [] if params.exact_verify else None
+        if self.index_path is not None:  # fail early on a bad or mismatched index
+            SignatureIndex(self.index_path, params.layout()).close()
 
-    def add(self, ids: Sequence[str], signatures: np.ndarray, lengths: Sequence[int],
-            kept_fractions: Sequence[float], field_values: Sequence[Any] | None = None) -> None:
-        self._ids.extend(ids)
-        self._sigs.extend(signatures)
+    def add(self, ids: Sequence[str], signatures: np.ndarray | MinHashBatch, lengths: Sequence[int],
+            kept_fractions: Sequence[float], field_values: Sequence[Any] | None = None, *,
+            texts: Sequence[str] | None = None, shingle_sets: Sequence[np.ndarray] | None = None) -> None:
+        """Add a batch in input order.  ``texts`` or ``shingle_sets`` are needed with ``exact_verify``."""
+        values = self._check_signatures(signatures)
+        n = len(ids)
+        if values.shape[0] != n or len(lengths) != n or len(kept_fractions) != n:
+            raise ValueError("ids, signatures, lengths and kept_fractions must have one entry per document")
+        if self._shingles is not None:
+            if shingle_sets is None and texts is None:
+                raise ValueError("exact_verify needs the texts (texts=...) or shingle sets (shingle_sets=...)")
+            sets = list(shingle_sets) if shingle_sets is not None else \
+                _shingle_sets(texts or [], self.params)
+            if len(sets) != n:
+                raise ValueError("need one text or shingle set per document")
+            self._shingles.extend(sets)
+        self._ids.extend(str(i) for i in ids)
+        self._sigs.append(values)
+        self._lengths.extend(int(x) for x in lengths)
+        self._fractions.extend(float(x) for x in kept_fractions)
+        if self.keep.startswith("field:"):
+            if field_values is None or len(field_values) != n:
+                raise ValueError(f"keep={self.keep!r} needs field_values, one per document")
+            self._fields.extend(field_values)
+
+    def _check_signatures(self, signatures: np.ndarray | MinHashBatch) -> np.ndarray:
+        if isinstance(signatures, MinHashBatch):
+            if (signatures.num_perm, signatures.seed, signatures.ngram, signatures.char_ngrams) != (
+                    self.params.num_perm, self.params.seed, self.params.ngram, self.params.char_ngrams):
+                raise ValueError("signatures were made with other parameters than this Deduper's")
+            return signatures.values
+        values = np.asarray(signatures)
+        if values.ndim != 2 or values.shape[1] != self.params.num_perm or values.dtype != np.uint32:
+            raise ValueError(f"signatures must be uint32 [n, {self.params.num_perm}], got {values.dtype} "
+                             f"{values.shape}")
+        return values
 
     def resolve(self) -> list[DupInfo]:
-        seen: dict[bytes, str] = {}
+        """One verdict per added document, in the order added."""
+        n = len(self._ids)
+        sigs = np.concatenate(self._sigs) if self._sigs else np.zeros((0, self.params.num_perm), np.uint32)
+        order = survivor_order(self.keep, self._lengths, self._fractions, self._fields or None)
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n)
+        live = np.flatnonzero(~(sigs == EMPTY).all(axis=1)) if n else np.zeros(0, dtype=np.int64)
+        bands, rows = self.params.bands
+        keys = band_keys(sigs[live], bands, rows)
+        left, right = candidate_pairs(keys, rank[live])
+        left, right = live[left], live[right]
+        sims = self._verify(sigs, left, right)
+        if self.index_path is None:
+            return self._verdicts(n, order, left, right, sims, [], np.zeros(0, dtype=np.int64))
+        with SignatureIndex(self.index_path, self.params.layout()) as index:
+            return self._resolve_with_index(index, sigs, order, live, keys, left, right, sims)
+
+    def _verify(self, sigs: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        if self._shingles is not None:
+            shingles = self._shingles
+            sims = np.array([exact_jaccard(shingles[i], shingles[j]) for i, j in zip(left.tolist(), right.tolist())],
+                            dtype=np.float64)
+        else:
+            sims = estimate_pairs(sigs, left, right)
+        return sims
+
+    def _resolve_with_index(self, index: SignatureIndex, sigs: np.ndarray, order: np.ndarray, live: np.ndarray,
+                            keys: np.ndarray, left: np.ndarray, right: np.ndarray,
+                            sims: np.ndarray) -> list[DupInfo]:
+        n = len(self._ids)
+        stored = stored_keys(keys)
+        # A document whose id is already indexed is that indexed survivor: not matched to itself, not re-added.
+        known = index.rowids_of(self._ids)
+        probe_rows, rowids = index.candidates(stored)
+        probe_rows = live[probe_rows]
+        old_rowids = np.unique(np.concatenate((rowids, np.array(sorted(known.values()), dtype=np.int64))))
+        old_ids, old_sigs = index.signatures(old_rowids)
+        slot = {int(r): n + k for k, r in enumerate(old_rowids)}
+        old_left = np.array([slot[int(r)] for r in rowids], dtype=np.int64)
+        not_self = np.array([known.get(self._ids[i]) != int(r) for i, r in zip(probe_rows, rowids)], dtype=bool)
+        probe_rows, old_left = probe_rows[not_self], old_left[not_self]
+        all_sigs = np.concatenate((sigs, old_sigs))
+        old_sims = estimate_pairs(all_sigs, old_left, probe_rows)
+        # Indexed documents come before any new one; a new document that is indexed goes with its entry.
+        m = len(old_rowids)
+        full_order = np.concatenate((np.arange(n, n + m), order))
+        alias = [(i, slot[known[doc_id]]) for i, doc_id in enumerate(self._ids) if doc_id in known]
+        a_left = np.array([a for a, _ in alias], dtype=np.int64)
+        a_right = np.array([b for _, b in alias], dtype=np.int64)
+        verdicts = self._verdicts(n + m, full_order, np.concatenate((left, old_left, a_right)),
+                                  np.concatenate((right, probe_rows, a_left)),
+                                  np.concatenate((sims, old_sims, np.full(len(alias), 2.0))), old_ids, old_rowids)
+        aliased = {i for i, _ in alias}
+        new_survivors = [i for i in live.tolist() if verdicts[i].duplicate_of is None and i not in aliased]
+        position = {int(d): k for k, d in enumerate(live)}
+        index.insert([self._ids[i] for i in new_survivors], sigs[new_survivors],
+                     stored[[position[i] for i in new_survivors]] if new_survivors else stored[:0])
+        return verdicts
+
+    def _verdicts(self, total: int, order: np.ndarray, left: np.ndarray, right: np.ndarray, sims: np.ndarray,
+                  old_ids: list[str], old_rowids: np.ndarray) -> list[DupInfo]:
+        """Cluster the verified pairs; documents past the added ones are indexed survivors."""
+        keep = sims >= self.params.threshold
+        assignment = assign_stars(total, order, left[keep], right[keep], np.minimum(sims[keep], 1.0))
+        minimum = cluster_minimums(assignment)
+        names = self._ids + old_ids
         out = []
-        for i, s in zip(self._ids, self._sigs):
-            key = s.tobytes()
-            if key in seen:
-                out.append(DupInfo(i, seen[key], 1.0, seen[key], 1.0))
+        for i in range(len(self._ids)):
+            s = int(assignment.survivor[i])
+            if s == i or (s >= len(self._ids) and names[s] == self._ids[i]):
+                out.append(DupInfo(self._ids[i], None, 1.0, names[s], float(minimum[i])))
             else:
-                seen[key] = i
-                out.append(DupInfo(i))
+                out.append(DupInfo(self._ids[i], names[s], float(assignment.similarity[i]), names[s],
+                                   float(minimum[i])))
         return out
+
+
+def _shingle_sets(texts: Sequence[str], params: DedupParams) -> list[np.ndarray]:
+    return shingle_sets(texts, params.ngram, params.char_ngrams)
