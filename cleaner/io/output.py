@@ -17,7 +17,7 @@ from ..errors import UsageError
 from ..pipeline import Outcome
 from .provenance import header, record, sha256
 from .readers import DirectorySource, JsonlSource, ParquetSource, RawRecord
-from .writers import AtomicLines, atomic_write_bytes, confined_path
+from .writers import AtomicLines, atomic_write_bytes, confined_path, remove_stale_temps
 
 MANIFEST = ".cleaner-run.json"
 
@@ -156,6 +156,8 @@ def write_run(results: Iterable[Outcome], source: Any, out: Path, log: Path,
               identity: dict[str, Any], config: dict[str, Any]) -> Summary:
     """Write outputs and the provenance log for the Outcomes of a run."""
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(out)  # left by a killed run of the same command
+    remove_stale_temps(log.parent, log.name)
     atomic_write_bytes(out / MANIFEST, json.dumps(identity, sort_keys=True).encode())
     sink = make_sink(source, out, config.get("text_field", "text"), config.get("id_field", "id"))
     prov = AtomicLines(log)

@@ -18,6 +18,32 @@ def _file_mode() -> int:
     return 0o666 & ~mask
 
 
+# The temp files made here: ".<final name>.<8 mkstemp chars>.tmp", next to their final file.
+_TEMP = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+
+
+def remove_stale_temps(folder: Path, name: str | None = None) -> int:
+    """Delete temp files a killed run left under ``folder`` (only ``.<name>.*.tmp`` if name is given).
+
+    A SIGKILL'd run cannot clean up after itself; its temp files are never visible under an output's
+    name, and the next run of the same command removes them here before it writes.
+    """
+    removed = 0
+    if not folder.is_dir():
+        return 0
+    for dirpath, _, files in os.walk(folder):
+        for fname in files:
+            if _TEMP.fullmatch(fname) and (name is None or fname.startswith(f".{name}.")):
+                try:
+                    os.unlink(os.path.join(dirpath, fname))
+                    removed += 1
+                except FileNotFoundError:
+                    pass
+        if name is not None:
+            break
+    return removed
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temp file in the same folder, fsync'd, then renamed."""
     path.parent.mkdir(parents=True, exist_ok=True)
