@@ -213,10 +213,82 @@ def train_cmd(gold: str, out: str) -> None:
     click.echo(f"trained on {len(rows)} pages -> {out}", err=True)
 
 
+# --- faces: pre-commit hook, corpus index, explain, report (thin wrappers on hook/report/explain) ---
+
+_INDEX_DIR_OPTION = click.option("--index-dir", type=click.Path(file_okay=False), default=None,
+                                 help="Corpus index folder (default .cleaner in the current folder).")
+
+
+@cli.group("hook")
+def hook_group() -> None:
+    """pre-commit hooks: report or fix boilerplate and near-duplicates in the files given."""
+
+
+@hook_group.command("check")
+@click.argument("files", nargs=-1, type=click.Path())
+@_INDEX_DIR_OPTION
+@_config_options
+@click.pass_context
+def hook_check_cmd(ctx: click.Context, /, files: tuple[str, ...], index_dir: str | None, **options: Any) -> None:
+    """Report boilerplate (path:line: reason) and near-duplicates of staged files; exit 1 if any."""
+    from .hook import check
+
+    findings = check(files, build_config(options, jobs=1), index_dir)
+    for finding in findings:
+        click.echo(str(finding))
+    ctx.exit(EXIT_CODES["findings"] if findings else 0)
+
+
+@hook_group.command("fix")
+@click.argument("files", nargs=-1, type=click.Path())
+@_INDEX_DIR_OPTION
+@_config_options
+@click.pass_context
+def hook_fix_cmd(ctx: click.Context, /, files: tuple[str, ...], index_dir: str | None, **options: Any) -> None:
+    """Rewrite files with their stripped text; exit 1 if a file changed."""
+    from .hook import fix
+
+    findings = fix(files, build_config(options, jobs=1), index_dir)
+    for finding in findings:
+        click.echo(str(finding))
+    ctx.exit(EXIT_CODES["findings"] if findings else 0)
+
+
+@cli.group("index")
+def index_group() -> None:
+    """The corpus index committed in a data repository (.cleaner/index.jsonl), used by the hook."""
+
+
+@index_group.command("build")
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False))
+@_INDEX_DIR_OPTION
+@_config_options
+def index_build_cmd(data_dir: str, index_dir: str | None, **options: Any) -> None:
+    """Learn the site templates and sign every page of DATA_DIR into DATA_DIR/.cleaner (or --index-dir)."""
+    from .corpus_index import build_index
+
+    index = build_index(Path(data_dir), build_config(options), Path(index_dir) if index_dir else None)
+    click.echo(f"indexed {len(index.entries)} pages -> {index.path}", err=True)
+
+
+@index_group.command("update")
+@click.argument("files", nargs=-1, type=click.Path())
+@_INDEX_DIR_OPTION
+@_config_options
+@click.pass_context
+def index_update_cmd(ctx: click.Context, /, files: tuple[str, ...], index_dir: str | None, **options: Any) -> None:
+    """Add or refresh the index entries of FILES (a pre-commit hook: exit 1 when the index changed)."""
+    from .hook import update_index
+
+    if update_index(files, build_config(options, jobs=1), index_dir):
+        click.echo("corpus index updated: stage .cleaner/index.jsonl", err=True)
+        ctx.exit(EXIT_CODES["findings"])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and map library errors to messages and exit codes (no tracebacks)."""
     try:
-        cli.main(args=argv, prog_name="cleaner", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="cleaner", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("interrupted", err=True)
         return EXIT_CODES["interrupted"]
@@ -232,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         click.echo(f"cleaner: error: {exc.strerror or exc}: {exc.filename or ''}", err=True)
         return EXIT_CODES["input"]
-    return 0
+    return code if isinstance(code, int) else 0  # ctx.exit(n) of a command, e.g. the hook's 1
 
 
 if __name__ == "__main__":
