@@ -1,10 +1,11 @@
 """MinHash signatures for batches of documents, and a small record that carries their parameters.
 
-Permutation ``k`` maps a 32-bit shingle hash ``h`` to ``(a[k] * h + b[k]) mod 2**32`` with odd
-``a[k]``: a bijection of the 32-bit space, cheap in numpy (one multiply and one add on uint32).  The
-shingle hashes are already well mixed 64-bit values (murmur finalizer), so the affine maps act on
-uniform inputs; ``benchmarks/dedup_accuracy.py`` measures the estimation error against exact
-Jaccard.  A document without shingles gets the all-``0xFFFFFFFF`` row (datasketch's empty value).
+The permutations are datasketch's ``affine32`` scheme (datasketch >= 2.0): each shingle's 32-bit
+value ``x`` is pre-mixed by the murmur3 32-bit finalizer, then permutation ``k`` maps it to
+``a[k] * h + b[k] mod 2**32`` (odd ``a[k]``, a bijection), with ``a, b`` drawn exactly as datasketch
+draws them from ``RandomState(seed)``.  So a row equals ``datasketch.MinHash(num_perm, seed,
+hashfunc=...)`` fed the same shingle values, not only in its Jaccard estimates.  A document without
+shingles gets the all-``0xFFFFFFFF`` row (datasketch's empty value).
 """
 from __future__ import annotations
 
@@ -23,11 +24,25 @@ _CHUNK_ROWS = 4096  # shingles per permutation block: [4096, 128] uint32 = 2 MB 
 
 
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``(a, b)`` uint32 coefficients of the ``num_perm`` permutations for ``seed`` (odd ``a``)."""
-    rng = np.random.Generator(np.random.PCG64(seed))
-    a = rng.integers(0, 2**32, size=num_perm, dtype=np.uint64).astype(np.uint32) | np.uint32(1)
-    b = rng.integers(0, 2**32, size=num_perm, dtype=np.uint64).astype(np.uint32)
+    """The uint32 ``(a, b)`` of the ``num_perm`` permutations for ``seed``, as datasketch's affine32 draws them."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
     return a, b
+
+
+def fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer (datasketch's pre-mix), vectorized."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def shingle_values(shingles: ShingleBatch) -> np.ndarray:
+    """The 32-bit value of each shingle that the permutations see (a datasketch ``hashfunc`` output)."""
+    return (shingles.hashes >> np.uint64(32)).astype(np.uint32)
 
 
 def _shifts(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -44,7 +59,7 @@ def minhash_shingles(shingles: ShingleBatch, num_perm: int, seed: int) -> np.nda
     n = len(shingles)
     out = np.full((n, num_perm), EMPTY, dtype=np.uint32)
     offsets = shingles.offsets
-    h32 = (shingles.hashes >> np.uint64(32)).astype(np.uint32)
+    h32 = fmix32(shingle_values(shingles))
     nonempty = np.flatnonzero(offsets[1:] > offsets[:-1])
     if len(nonempty) == 0:
         return out
@@ -132,14 +147,15 @@ class Signature:
         """This signature as a ``datasketch.LeanMinHash`` (same seed, same hash values)."""
         from datasketch import LeanMinHash, MinHash
 
-        return LeanMinHash(MinHash(num_perm=self.num_perm, seed=self.seed,
-                                   hashvalues=self.values.astype(np.uint64)))
+        return LeanMinHash(MinHash(num_perm=self.num_perm, seed=self.seed, hashvalues=self.values,
+                                   scheme="affine32"))
 
     @classmethod
     def from_datasketch(cls, minhash: Any, ngram: int, char_ngrams: int = 0) -> "Signature":
         """Wrap a datasketch (Lean)MinHash's values; only meaningful for one made by :meth:`to_datasketch`."""
-        return cls(np.asarray(minhash.hashvalues, dtype=np.uint64).astype(np.uint32), int(minhash.seed),
-                   ngram, char_ngrams)
+        if getattr(minhash, "scheme", None) != "affine32":
+            raise ValueError("only datasketch MinHashes of scheme 'affine32' match cleaner signatures")
+        return cls(np.asarray(minhash.hashvalues, dtype=np.uint32), int(minhash.seed), ngram, char_ngrams)
 
 
 def estimate_pairs(signatures: np.ndarray, left: np.ndarray, right: np.ndarray,

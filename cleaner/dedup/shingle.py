@@ -22,6 +22,7 @@ import numpy as np
 from ..text.fingerprint import codepoint_table, normalize
 
 _SPACE = 0x20
+_EXPANDS = 0xFFFFFFFF  # in the fold table: the code point casefolds to several characters
 _CHAR_MULT = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier for the per-token polynomial
 _GRAM_MULT = np.uint64(0xC2B2AE3D27D4EB4F)  # odd multiplier combining units into an n-gram
 _LEN_MULT = np.uint64(0x165667B19E3779F9)
@@ -55,8 +56,8 @@ class ShingleBatch:
 
 
 @lru_cache(maxsize=1)
-def _casefold_tables() -> tuple[np.ndarray, np.ndarray]:
-    """``(fold, expands)``: casefold then :func:`codepoint_table` as one lookup, and which code points casefold to several.
+def _casefold_table() -> np.ndarray:
+    """Casefold then :func:`codepoint_table` as one lookup; ``_EXPANDS`` marks code points that casefold to several.
 
     ``str.casefold`` maps each code point on its own (no context), so for code points whose casefold
     is one character the two lookups compose into one table; the rare documents holding a code
@@ -64,17 +65,13 @@ def _casefold_tables() -> tuple[np.ndarray, np.ndarray]:
     """
     table = codepoint_table()
     fold = table.copy()
-    expands = np.zeros(0x110000, dtype=bool)
     for cp in range(0x80, 0x110000):
         if 0xD800 <= cp <= 0xDFFF:
             continue
         folded = chr(cp).casefold()
-        if len(folded) == 1:
-            fold[cp] = table[ord(folded)]
-        else:
-            expands[cp] = True
+        fold[cp] = table[ord(folded)] if len(folded) == 1 else _EXPANDS
     fold[0x41:0x5B] = table[0x61:0x7B]  # ASCII capitals
-    return fold, expands
+    return fold
 
 
 def _folded_batch(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -82,19 +79,19 @@ def _folded_batch(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 
     Equal to ``normalize(text)`` per document up to separator runs (tokens are the same).
     """
-    fold, expands = _casefold_tables()
+    fold = _casefold_table()
     pre = [unicodedata.normalize("NFKC", t) for t in texts]  # C-speed per document; the rest is array work
-    raw = _utf32(pre)
-    if expands[raw].any():
-        lengths = np.fromiter((len(p) + 1 for p in pre), dtype=np.int64, count=len(pre))
-        bad = np.unique(np.searchsorted(np.cumsum(lengths), np.flatnonzero(expands[raw]), side="right"))
+    mapped = fold[_utf32(pre)]
+    lengths = np.fromiter((len(p) + 1 for p in pre), dtype=np.int64, count=len(pre))
+    expanding = mapped == _EXPANDS
+    if expanding.any():
+        bad = np.unique(np.searchsorted(np.cumsum(lengths), np.flatnonzero(expanding), side="right"))
         for i in bad.tolist():
             pre[i] = pre[i].casefold()
-        raw = _utf32(pre)
-    lengths = np.fromiter((len(p) + 1 for p in pre), dtype=np.int64, count=len(pre))
+        mapped = fold[_utf32(pre)]
+        lengths = np.fromiter((len(p) + 1 for p in pre), dtype=np.int64, count=len(pre))
     starts = np.zeros(len(pre), dtype=np.int64)
     np.cumsum(lengths[:-1], out=starts[1:])
-    mapped = fold[raw]
     keep = mapped != 0
     if keep.all():
         return mapped, starts
@@ -107,42 +104,64 @@ def _utf32(parts: list[str]) -> np.ndarray:
     return np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-def _tokens(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Token starts and ends (half-open) in the folded code points: maximal runs of non-spaces."""
-    word = (cps != _SPACE).view(np.int8)
-    edges = np.diff(word, prepend=np.int8(0), append=np.int8(0))
-    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+def _tokens(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Token starts and ends (half-open) in the folded code points, maximal runs of non-spaces; and the mask."""
+    word = cps != _SPACE
+    edges = np.diff(word.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), word
+
+
+@lru_cache(maxsize=1)
+def _power_tables(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``M**(k+1)`` and ``M**-k`` mod 2**64 for ``k < size`` (constants; the last size asked is kept)."""
+    inverse = np.uint64(pow(int(_CHAR_MULT), -1, 2**64))
+    powers = np.cumprod(np.full(size, _CHAR_MULT, dtype=np.uint64))
+    inverses = np.empty(size, dtype=np.uint64)
+    inverses[0] = 1
+    np.cumprod(np.full(size - 1, inverse, dtype=np.uint64), out=inverses[1:])
+    return powers, inverses
 
 
 def _token_hashes(cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """One 64-bit hash per token: a polynomial in the code points, finalized, with the length mixed in."""
+    """One 64-bit hash per token: ``sum c[k] * M**(k - start + 1)``, finalized, with the length mixed in.
+
+    Computed from one prefix sum over the batch, ``P[end] - P[start]`` rescaled by ``M**-start``, so no
+    step runs per token or per segment.
+    """
     if len(starts) == 0:
         return np.zeros(0, dtype=np.uint64)
-    lengths = ends - starts
-    chars = cps[cps != _SPACE].astype(np.uint64)
-    first = np.zeros(len(lengths), dtype=np.int64)
-    np.cumsum(lengths[:-1], out=first[1:])
-    offset_in_token = np.arange(len(chars), dtype=np.int64) - np.repeat(first, lengths)
-    powers = np.cumprod(np.full(int(lengths.max()), _CHAR_MULT, dtype=np.uint64))
-    sums = np.add.reduceat(chars * powers[offset_in_token], first)
-    return fmix64(sums + lengths.astype(np.uint64) * _LEN_MULT)
+    size = 1 << max(16, int(len(cps)).bit_length())  # a few table sizes serve every batch
+    powers, inverses = _power_tables(size)
+    prefix = np.empty(len(cps) + 1, dtype=np.uint64)
+    prefix[0] = 0
+    terms = cps.astype(np.uint64)
+    terms *= powers[:len(cps)]
+    np.cumsum(terms, out=prefix[1:])
+    sums = prefix[ends] - prefix[starts]
+    sums *= inverses[starts]
+    return fmix64(sums + (ends - starts).astype(np.uint64) * _LEN_MULT)
+
+
+def _per_doc(doc_starts: np.ndarray, positions: np.ndarray, total: int) -> np.ndarray:
+    """How many of the sorted ``positions`` fall in each document's range."""
+    bounds = np.searchsorted(positions, np.append(doc_starts, total))
+    return np.diff(bounds)
 
 
 def _units(texts: Sequence[str], char_ngrams: int) -> tuple[np.ndarray, np.ndarray]:
     """The units that shingles are made of (token hashes, or code points) and units per document."""
     cps, doc_starts = _folded_batch(texts)
-    starts, ends = _tokens(cps)
-    token_doc = np.searchsorted(doc_starts, starts, side="right") - 1
+    starts, ends, word = _tokens(cps)
     if not char_ngrams:
-        return _token_hashes(cps, starts, ends), np.bincount(token_doc, minlength=len(texts))
+        return _token_hashes(cps, starts, ends), _per_doc(doc_starts, starts, len(cps))
     # Characters of normalize(): the tokens' characters with one space between tokens of a document.
+    token_doc = np.searchsorted(doc_starts, starts, side="right") - 1
     same_doc_next = np.zeros(len(starts), dtype=bool)
     same_doc_next[:-1] = token_doc[1:] == token_doc[:-1]
-    keep = cps != _SPACE
+    keep = word.copy()
     keep[ends[same_doc_next]] = True  # the separator right after a token that is not its doc's last
     units = cps[keep].astype(np.uint64)
-    unit_doc = np.searchsorted(doc_starts, np.flatnonzero(keep), side="right") - 1
-    return units, np.bincount(unit_doc, minlength=len(texts))
+    return units, _per_doc(doc_starts, np.flatnonzero(keep), len(cps))
 
 
 def _ngrams(units: np.ndarray, counts: np.ndarray, n: int) -> ShingleBatch:
@@ -153,18 +172,40 @@ def _ngrams(units: np.ndarray, counts: np.ndarray, n: int) -> ShingleBatch:
     total = int(offsets[-1])
     if total == 0:
         return ShingleBatch(np.zeros(0, dtype=np.uint64), offsets)
+    if bool((counts >= n).all()):
+        return ShingleBatch(fmix64(_rolling(units, n)[_valid_starts(counts, n)] + np.uint64(n) * _LEN_MULT), offsets)
     unit_start = np.zeros(len(counts), dtype=np.int64)
     np.cumsum(counts[:-1], out=unit_start[1:])
     doc = np.repeat(np.arange(len(counts)), per_doc)
     pos = unit_start[doc] + (np.arange(total, dtype=np.int64) - offsets[:-1][doc])
     size = np.minimum(counts[doc], n)
-    short = bool((size < n).any())
     acc = units[pos].copy()
     last = len(units) - 1
     for m in range(1, n):
         nxt = acc * _GRAM_MULT + units[np.minimum(pos + m, last)]
-        acc = np.where(size > m, nxt, acc) if short else nxt
+        acc = np.where(size > m, nxt, acc)
     return ShingleBatch(fmix64(acc + size.astype(np.uint64) * _LEN_MULT), offsets)
+
+
+def _rolling(units: np.ndarray, n: int) -> np.ndarray:
+    """The polynomial of every window of ``n`` consecutive units of the whole stream (slices, no gathers)."""
+    width = len(units) - n + 1
+    acc = units[:width].copy()
+    for m in range(1, n):
+        acc *= _GRAM_MULT
+        acc += units[m:m + width]
+    return acc
+
+
+def _valid_starts(counts: np.ndarray, n: int) -> np.ndarray:
+    """Mask over stream windows: those that lie inside one document (every document has >= n units)."""
+    width = int(counts.sum()) - n + 1
+    ok = np.ones(width, dtype=bool)
+    ends = np.cumsum(counts)
+    for back in range(1, n):  # windows starting in the last n-1 units of a document cross into the next
+        cross = ends - back
+        ok[cross[cross < width]] = False
+    return ok
 
 
 def shingle_batch(texts: Sequence[str], ngram: int, char_ngrams: int = 0) -> ShingleBatch:

@@ -1,0 +1,59 @@
+"""Shingles: the vectorized path equals the string definition; Persian and Arabic letter forms agree."""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.dedup.shingle import exact_jaccard, reference_shingles, shingle_batch, shingle_sets
+
+# Letters, Arabic/Persian forms, diacritics, tatweel, digits, case, punctuation, ß (casefolds to two).
+ALPHABET = "abcAB ßİ\u00a0.,-\n\u064a\u06cc\u0643\u06a9\u0647\u0629\u0627\u0623\u064e\u0640\u0661\u06f1\u200c1"
+texts = st.text(alphabet=ALPHABET, max_size=60)
+
+
+def _hashed_counts(batch: list[str], ngram: int, char_ngrams: int = 0) -> list[int]:
+    return [len(s) for s in shingle_sets(batch, ngram, char_ngrams)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=6), st.integers(1, 4))
+def test_hashed_shingles_match_the_string_definition(batch: list[str], n: int) -> None:
+    assert _hashed_counts(batch, n) == [len(reference_shingles(t, n)) for t in batch]
+    assert _hashed_counts(batch, n, n + 1) == [len(reference_shingles(t, n, n + 1)) for t in batch]
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts, texts, st.integers(1, 3))
+def test_hashed_jaccard_equals_string_jaccard(a: str, b: str, n: int) -> None:
+    sa, sb = shingle_sets([a, b], n)
+    assert exact_jaccard(sa, sb) == exact_jaccard(reference_shingles(a, n), reference_shingles(b, n))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(texts, min_size=2, max_size=8), st.integers(1, 7))
+def test_shingles_do_not_depend_on_the_batch(batch: list[str], cut: int) -> None:
+    cut = min(cut, len(batch) - 1)
+    whole = shingle_sets(batch, 3)
+    parts = shingle_sets(batch[:cut], 3) + shingle_sets(batch[cut:], 3)
+    assert all(np.array_equal(x, y) for x, y in zip(whole, parts))
+
+
+def to_arabic_forms(text: str) -> str:
+    """The same text written with Arabic letter forms instead of Persian ones."""
+    return text.replace("\u06cc", "\u064a").replace("\u06a9", "\u0643")
+
+
+def test_persian_and_arabic_letter_forms_give_the_same_shingles(seed_pages: dict[str, str]) -> None:
+    persian = next(t for name, t in seed_pages.items() if name.startswith("000_"))
+    arabic = to_arabic_forms(persian).replace("\u0647 ", "\u0629 ")  # and teh marbuta at word ends
+    assert arabic != persian
+    for ngram, chars in ((5, 0), (3, 0), (1, 4)):
+        a, b = shingle_sets([persian, arabic], ngram, chars)
+        assert len(a) > 0 and np.array_equal(a, b)
+
+
+def test_empty_and_short_documents() -> None:
+    empty, punct, short = shingle_batch(["", " ... ", "one two"], 5).sets()
+    assert len(empty) == 0 and len(punct) == 0 and len(short) == 1
+    assert exact_jaccard(empty, punct) == 0.0
