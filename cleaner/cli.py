@@ -285,6 +285,36 @@ def index_update_cmd(ctx: click.Context, /, files: tuple[str, ...], index_dir: s
         ctx.exit(EXIT_CODES["findings"])
 
 
+@cli.command("explain")
+@click.argument("doc_id", metavar="ID")
+@click.option("--log", required=True, type=click.Path(exists=True, dir_okay=False), help="OUT/provenance.jsonl.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder (default: the log's).")
+@click.option("--line", type=int, help="Explain only this line (1-based) of the input page.")
+@click.option("--width", type=int, default=None, help="Width of the side-by-side view (default: terminal).")
+def explain_cmd(doc_id: str, log: str, out_dir: str | None, line: int | None, width: int | None) -> None:
+    """Why a document (or a line of it) was removed: reasons, evidence, and the matched duplicate side by side."""
+    import shutil
+
+    from .explain import explain
+
+    ex = explain(Path(log), doc_id, Path(out_dir) if out_dir else None, line=line,
+                 width=width or shutil.get_terminal_size((120, 40)).columns)
+    click.echo(ex.render())
+
+
+@cli.command("report")
+@click.argument("log", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Output folder (default: the log's).")
+@click.option("--samples", type=int, default=4, show_default=True, help="Before/after pages to show.")
+def report_cmd(log: str, output: str, out_dir: str | None, samples: int) -> None:
+    """Write one self-contained HTML report of a run (summary, reasons, clusters, templates, samples)."""
+    from .report import write_report
+
+    stats = write_report(Path(log), Path(output), Path(out_dir) if out_dir else None, samples)
+    click.echo(f"report of {stats.documents} documents -> {output}", err=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and map library errors to messages and exit codes (no tracebacks)."""
     try:
