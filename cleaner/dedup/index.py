@@ -31,8 +31,7 @@ _SCHEMA = (
     "CREATE TABLE bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID",
 )
 _EXPECTED_OBJECTS = {("table", "meta"), ("table", "docs"), ("table", "bands"),
-                     ("index", "sqlite_autoindex_meta_1"), ("index", "sqlite_autoindex_docs_1"),
-                     ("index", "sqlite_autoindex_bands_1")}
+                     ("index", "sqlite_autoindex_meta_1"), ("index", "sqlite_autoindex_docs_1")}
 _CHUNK = 20000
 
 
