@@ -23,7 +23,7 @@ from .lsh import band_keys, candidate_pairs, optimal_bands, stored_keys
 from .minhash import EMPTY, MinHashBatch, compute_signatures, estimate_pairs
 from .shingle import exact_jaccard, shingle_sets
 
-__all__ = ["DedupParams", "DupInfo", "Deduper", "compute_signatures"]
+__all__ = ["DedupParams", "DupInfo", "Deduper", "compute_signatures", "find_pairs"]
 
 
 @dataclass(frozen=True)
@@ -139,25 +139,11 @@ class Deduper:
         order = survivor_order(self.keep, self._lengths, self._fractions, self._fields or None)
         rank = np.empty(n, dtype=np.int64)
         rank[order] = np.arange(n)
-        live = np.flatnonzero(~(sigs == EMPTY).all(axis=1)) if n else np.zeros(0, dtype=np.int64)
-        bands, rows = self.params.bands
-        keys = band_keys(sigs[live], bands, rows)
-        left, right = candidate_pairs(keys, rank[live])
-        left, right = live[left], live[right]
-        sims = self._verify(sigs, left, right)
+        live, keys, left, right, sims = find_pairs(sigs, self.params, rank, self._shingles)
         if self.index_path is None:
             return self._verdicts(n, order, left, right, sims, [], np.zeros(0, dtype=np.int64))
         with SignatureIndex(self.index_path, self.params.layout()) as index:
             return self._resolve_with_index(index, sigs, order, live, keys, left, right, sims)
-
-    def _verify(self, sigs: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-        if self._shingles is not None:
-            shingles = self._shingles
-            sims = np.array([exact_jaccard(shingles[i], shingles[j]) for i, j in zip(left.tolist(), right.tolist())],
-                            dtype=np.float64)
-        else:
-            sims = estimate_pairs(sigs, left, right)
-        return sims
 
     def _resolve_with_index(self, index: SignatureIndex, sigs: np.ndarray, order: np.ndarray, live: np.ndarray,
                             keys: np.ndarray, left: np.ndarray, right: np.ndarray,
@@ -208,6 +194,30 @@ class Deduper:
                 out.append(DupInfo(self._ids[i], names[s], float(assignment.similarity[i]), names[s],
                                    float(minimum[i])))
         return out
+
+
+def find_pairs(signatures: np.ndarray, params: DedupParams, rank: np.ndarray | None = None,
+               shingles: Sequence[np.ndarray] | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """LSH candidates among the rows of ``signatures``, each with its verified similarity.
+
+    Returns ``(live, keys, left, right, sims)``: the rows with shingles, their band keys, and the
+    candidate pairs (row indices, ``left < right``) with the exact Jaccard of their shingle sets when
+    ``shingles`` is given, else the signature estimate.  Callers keep pairs with ``sims >= threshold``.
+    """
+    n = signatures.shape[0]
+    rank = np.arange(n) if rank is None else rank
+    live = np.flatnonzero(~(signatures == EMPTY).all(axis=1)) if n else np.zeros(0, dtype=np.int64)
+    bands, rows = params.bands
+    keys = band_keys(signatures[live], bands, rows)
+    left, right = candidate_pairs(keys, rank[live])
+    left, right = live[left], live[right]
+    if shingles is not None:
+        sims = np.array([exact_jaccard(shingles[i], shingles[j]) for i, j in zip(left.tolist(), right.tolist())],
+                        dtype=np.float64)
+    else:
+        sims = estimate_pairs(signatures, left, right)
+    return live, keys, left, right, sims
 
 
 def _shingle_sets(texts: Sequence[str], params: DedupParams) -> list[np.ndarray]:

@@ -1,0 +1,184 @@
+"""Dedup speed: our signatures vs datasketch and rensa on one corpus, and a scaling run.
+
+    python benchmarks/dedup_speed.py                  # table, 20k pages, medians of 3 repeats
+    python benchmarks/dedup_speed.py --docs 5000 --repeats 5
+    python benchmarks/dedup_speed.py --scale 10000,100000,1000000   # time and peak RSS per size
+
+Peers get the cheapest Python tokenization (lowercase, ``re`` ``\\w+``, ``' '.join`` of word 5-grams,
+as in MEASURED.md), so their rates are upper bounds.  Slow peers run on a subsample and their rate
+is extrapolated.  Every row reports MB/s of UTF-8 input and documents/s in one process.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from corpus import generate, remixed  # noqa: E402
+
+from cleaner.dedup import DedupParams, Deduper, compute_signatures  # noqa: E402
+
+WORD = re.compile(r"\w+")
+BATCH = 1000
+
+
+def python_shingles(text: str, n: int = 5) -> list[str]:
+    tokens = WORD.findall(text.lower())
+    if len(tokens) < n:
+        return [" ".join(tokens)] if tokens else []
+    return [" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+
+
+def ours(texts: Sequence[str], params: DedupParams) -> None:
+    for lo in range(0, len(texts), BATCH):
+        compute_signatures(texts[lo:lo + BATCH], params)
+
+
+def engine(texts: Sequence[str], params: DedupParams) -> None:
+    """The full engine in one process: signatures, Deduper.add per batch, resolve."""
+    d = Deduper(params)
+    for lo in range(0, len(texts), BATCH):
+        part = texts[lo:lo + BATCH]
+        d.add([str(i) for i in range(lo, lo + len(part))], compute_signatures(part, params),
+              [len(t) for t in part], [1.0] * len(part))
+    d.resolve()
+
+
+def datasketch_update(texts: Sequence[str], params: DedupParams) -> None:
+    from datasketch import MinHash
+
+    for t in texts:
+        m = MinHash(num_perm=params.num_perm, seed=params.seed)
+        for s in python_shingles(t):
+            m.update(s.encode("utf-8"))
+
+
+def datasketch_bulk(texts: Sequence[str], params: DedupParams) -> None:
+    from datasketch import MinHash
+
+    MinHash.bulk([[s.encode("utf-8") for s in python_shingles(t)] for t in texts], num_perm=params.num_perm,
+                 seed=params.seed)
+
+
+def rensa_update(texts: Sequence[str], params: DedupParams) -> None:
+    from rensa import RMinHash
+
+    for t in texts:
+        m = RMinHash(num_perm=params.num_perm, seed=params.seed)
+        m.update(python_shingles(t))
+        m.digest()
+
+
+def cli_hook(jsonl: Path, jobs: int) -> float:
+    """Seconds for the full ``cleaner dedup`` CLI on a JSONL corpus (for the pipeline owner to wire)."""
+    out = jsonl.with_suffix(f".out{jobs}")
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "cleaner", "dedup", str(jsonl), str(out), "--jobs", str(jobs)],
+                   check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def timed(fn: Callable[[Sequence[str], DedupParams], None], texts: Sequence[str], params: DedupParams,
+          repeats: int) -> float:
+    runs = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(texts, params)
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs)
+
+
+def table(docs: int, repeats: int) -> None:
+    params = DedupParams()
+    texts = [p.text for p in generate(docs)]
+    compute_signatures(texts[:10], params)  # build the lookup tables outside the timings
+    rows = [("ours: compute_signatures", ours, 1.0), ("ours: full engine (signatures + Deduper)", engine, 1.0),
+            ("datasketch MinHash.update per shingle", datasketch_update, 0.01),
+            ("datasketch MinHash.bulk", datasketch_bulk, 0.05),
+            ("rensa RMinHash + Python tokenization", rensa_update, 0.25)]
+    results = []
+    for name, fn, share in rows:
+        sample = texts[: max(50, int(len(texts) * share))]
+        mb = sum(len(t.encode("utf-8")) for t in sample) / 1e6
+        seconds = timed(fn, sample, params, repeats)
+        results.append((name, len(sample), mb / seconds, len(sample) / seconds))
+    base = results[0][2]
+    print(f"corpus: {docs} pages, {sum(len(t.encode()) for t in texts) / docs / 1000:.2f} KB avg; "
+          f"num_perm={params.num_perm}, word {params.ngram}-grams; median of {repeats}")
+    print(f"| {'method':44} | {'docs timed':>10} | {'MB/s':>8} | {'docs/s':>9} | {'ours is x faster':>16} |")
+    print(f"|{'-' * 46}|{'-' * 12}|{'-' * 10}|{'-' * 11}|{'-' * 18}|")
+    for name, n, mbs, dps in results:
+        print(f"| {name:44} | {n:>10} | {mbs:8.2f} | {dps:9.0f} | {base / mbs:16.1f} |")
+
+
+def scale_one(n: int) -> None:
+    params = DedupParams()
+    d = Deduper(params)
+    compute_signatures(["warm up"], params)
+    sig_time = 0.0
+    batch: list[str] = []
+    mb = 0.0
+    count = 0
+
+    def flush() -> None:
+        nonlocal sig_time, count
+        start = time.perf_counter()
+        sigs = compute_signatures(batch, params)
+        d.add([str(i) for i in range(count, count + len(batch))], sigs, [len(t) for t in batch], [1.0] * len(batch))
+        sig_time += time.perf_counter() - start
+        count += len(batch)
+        batch.clear()
+
+    for page in remixed(n):
+        batch.append(page.text)
+        mb += len(page.text.encode()) / 1e6
+        if len(batch) == BATCH:
+            flush()
+    if batch:
+        flush()
+    start = time.perf_counter()
+    verdicts = d.resolve()
+    resolve_time = time.perf_counter() - start
+    dups = sum(v.duplicate_of is not None for v in verdicts)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"| {n:>9} | {mb:8.0f} | {sig_time:9.1f} | {resolve_time:9.1f} | {sig_time + resolve_time:9.1f} | "
+          f"{mb / sig_time:8.1f} | {rss:9.0f} | {dups:>8} |", flush=True)
+
+
+def scale(sizes: list[int]) -> None:
+    print("remixed corpus (benchmarks/corpus.py:remixed), one process; generation time excluded")
+    print("|      docs |       MB | signature s | resolve s |   total s | sig MB/s | peak RSS MB | duplicates |")
+    print("|-----------|----------|-------------|-----------|-----------|----------|-------------|------------|")
+    for n in sizes:  # a fresh process per size, so that peak RSS is that size's own
+        subprocess.run([sys.executable, __file__, "--scale-one", str(n)], check=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=20000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--scale", type=str, default=None)
+    parser.add_argument("--scale-one", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.scale_one:
+        scale_one(args.scale_one)
+    elif args.scale:
+        scale([int(x) for x in args.scale.split(",")])
+    else:
+        table(args.docs, args.repeats)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
