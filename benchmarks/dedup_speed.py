@@ -3,6 +3,7 @@
     python benchmarks/dedup_speed.py                  # table, 20k pages, medians of 3 repeats
     python benchmarks/dedup_speed.py --docs 5000 --repeats 5
     python benchmarks/dedup_speed.py --scale 10000,100000,1000000   # time and peak RSS per size
+    python benchmarks/dedup_speed.py --index-size 20000             # SQLite index bytes per document
 
 Peers get the cheapest Python tokenization (lowercase, ``re`` ``\\w+``, ``' '.join`` of word 5-grams,
 as in MEASURED.md), so their rates are upper bounds.  Slow peers run on a subsample and their rate
@@ -18,7 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -89,16 +90,6 @@ def cli_hook(jsonl: Path, jobs: int) -> float:
     return time.perf_counter() - start
 
 
-def timed(fn: Callable[[Sequence[str], DedupParams], None], texts: Sequence[str], params: DedupParams,
-          repeats: int) -> float:
-    runs = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn(texts, params)
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
-
-
 def table(docs: int, repeats: int) -> None:
     params = DedupParams()
     texts = [p.text for p in generate(docs)]
@@ -107,11 +98,17 @@ def table(docs: int, repeats: int) -> None:
             ("datasketch MinHash.update per shingle", datasketch_update, 0.01),
             ("datasketch MinHash.bulk", datasketch_bulk, 0.05),
             ("rensa RMinHash + Python tokenization", rensa_update, 0.25)]
+    samples = [texts[: max(50, int(len(texts) * share))] for _, _, share in rows]
+    runs: list[list[float]] = [[] for _ in rows]
+    for _ in range(repeats):  # interleaved, so that load from other processes hits every row alike
+        for k, (_, fn, _) in enumerate(rows):
+            start = time.perf_counter()
+            fn(samples[k], params)
+            runs[k].append(time.perf_counter() - start)
     results = []
-    for name, fn, share in rows:
-        sample = texts[: max(50, int(len(texts) * share))]
+    for (name, _, _), sample, times in zip(rows, samples, runs):
         mb = sum(len(t.encode("utf-8")) for t in sample) / 1e6
-        seconds = timed(fn, sample, params, repeats)
+        seconds = statistics.median(times)
         results.append((name, len(sample), mb / seconds, len(sample) / seconds))
     base = results[0][2]
     print(f"corpus: {docs} pages, {sum(len(t.encode()) for t in texts) / docs / 1000:.2f} KB avg; "
@@ -164,14 +161,43 @@ def scale(sizes: list[int]) -> None:
         subprocess.run([sys.executable, __file__, "--scale-one", str(n)], check=True)
 
 
+def index_size(n: int) -> None:
+    """Bytes per indexed document of the SQLite index after two incremental runs of ``n / 2`` pages each."""
+    import tempfile
+
+    params = DedupParams()
+    texts = [p.text for p in remixed(n)]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "index.sqlite"
+        for offset in (0, n // 2):
+            half = texts[offset:offset + n // 2] if offset == 0 else texts[offset:]
+            d = Deduper(params, index=path)
+            for lo in range(0, len(half), BATCH):
+                part = half[lo:lo + BATCH]
+                d.add([f"r{offset + lo + i}" for i in range(len(part))], compute_signatures(part, params),
+                      [len(t) for t in part], [1.0] * len(part))
+            start = time.perf_counter()
+            d.resolve()
+            seconds = time.perf_counter() - start
+        import sqlite3
+
+        docs = sqlite3.connect(path).execute("SELECT count(*) FROM docs").fetchone()[0]
+        size = path.stat().st_size
+        print(f"index: {docs} documents indexed of {n}, {size / 1e6:.1f} MB, {size / docs:.0f} bytes/document "
+              f"(bands x rows = {params.bands}); second run's resolve {seconds:.1f} s")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=20000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--scale", type=str, default=None)
+    parser.add_argument("--index-size", type=int, default=None, help="measure index bytes per document")
     parser.add_argument("--scale-one", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.scale_one:
+    if args.index_size:
+        index_size(args.index_size)
+    elif args.scale_one:
         scale_one(args.scale_one)
     elif args.scale:
         scale([int(x) for x in args.scale.split(",")])

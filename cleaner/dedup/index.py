@@ -120,12 +120,14 @@ class SignatureIndex:
         flat_rows = np.repeat(np.arange(keys.shape[0], dtype=np.int64), keys.shape[1])
         flat_keys = keys.reshape(-1)
         for lo in range(0, len(flat_keys), _CHUNK * 10):
-            cur.execute("DELETE FROM probe")
-            cur.executemany("INSERT INTO probe VALUES (?, ?)",
-                            zip(flat_keys[lo:lo + _CHUNK * 10].tolist(), flat_rows[lo:lo + _CHUNK * 10].tolist()))
-            for r, d in cur.execute("SELECT DISTINCT probe.row, bands.doc FROM probe JOIN bands ON bands.key = probe.key"):
-                rows.append(r)
-                docs.append(d)
+            with self._transaction():  # one transaction, not one per probe row
+                cur.execute("DELETE FROM probe")
+                cur.executemany("INSERT INTO probe VALUES (?, ?)",
+                                zip(flat_keys[lo:lo + _CHUNK * 10].tolist(), flat_rows[lo:lo + _CHUNK * 10].tolist()))
+                query = "SELECT DISTINCT probe.row, bands.doc FROM probe JOIN bands ON bands.key = probe.key"
+                for r, d in cur.execute(query):
+                    rows.append(r)
+                    docs.append(d)
         cur.execute("DROP TABLE probe")
         if not rows:
             empty = np.zeros(0, dtype=np.int64)

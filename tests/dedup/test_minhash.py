@@ -98,3 +98,12 @@ def test_rows_equal_datasketch_fed_the_same_shingle_values(seed_pages: dict[str,
         m = MinHash(num_perm=64, seed=11, hashfunc=int)
         m.update_batch(values[offsets[i]:offsets[i + 1]].tolist())
         assert np.array_equal(m.hashvalues, sigs[i])
+
+
+def test_params_pickle_and_signatures_are_pure(seed_pages: dict[str, str]) -> None:
+    import pickle
+
+    params = DedupParams(num_perm=32, char_ngrams=4)
+    clone = pickle.loads(pickle.dumps(params))
+    texts = list(seed_pages.values())
+    assert clone == params and np.array_equal(compute_signatures(texts, clone), compute_signatures(texts, params))
