@@ -35,13 +35,18 @@ def restore(out: Path, dest: Path, log: Path | None = None) -> RestoreReport:
     text_field = config.get("text_field", "text")
     default_name = Path(str(head.get("input", "restored.jsonl"))).name
     report = RestoreReport()
-    if fmt == "dir":
-        for rec in records:
-            _restore_file(rec, out, dest, report)
-        return report
-    if fmt in ("jsonl", "parquet"):
-        _restore_table(records, out, dest, text_field, fmt, default_name, report)
-        return report
+    try:
+        if fmt == "dir":
+            for rec in records:
+                _restore_file(rec, out, dest, report)
+            return report
+        if fmt in ("jsonl", "parquet"):
+            _restore_table(records, out, dest, text_field, fmt, default_name, report)
+            return report
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        # A log is data: a record without the fields restore needs is a corrupt log, not a crash.
+        raise ModelError(f"{log}: malformed provenance record ({type(exc).__name__}: {exc}); "
+                         "was the log edited?") from exc
     raise ModelError(f"{log}: unknown input format {fmt!r}")
 
 

@@ -80,3 +80,21 @@ def run_cli(args: list[str], timeout: float = 120, **kw: Any) -> subprocess.Comp
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder`` (relative path -> bytes), dot files included."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def near_dup_corpus(n: int, seed: int = 13) -> list[tuple[str, str]]:
+    """``n`` pages where about a third are near-duplicates of another page (a few words changed, plus a
+    tail of distinct length, so "longest" never ties) and some are exact copies with a longer tail."""
+    rng = random.Random(seed)
+    items: list[tuple[str, str]] = []
+    for i in range(n):
+        if items and i % 3 == 2:
+            base = items[rng.randrange(len(items))][1]
+            words = base.split(" ")
+            for _ in range(3):
+                words[rng.randrange(len(words))] = rng.choice(_LATIN)
+            text = " ".join(words) + " tail" * (i % 50 + 1) + "\n"
+        else:
+            text = page(rng, i, rng.randint(800, 2500))
+        items.append((f"d{i:05d}", text))
+    return items
