@@ -174,7 +174,9 @@ def index_size(n: int) -> None:
             d = Deduper(params, index=path)
             for lo in range(0, len(half), BATCH):
                 part = half[lo:lo + BATCH]
-                d.add([f"r{offset + lo + i}" for i in range(len(part))], compute_signatures(part, params),
+                ids = [f"https://site{k % 50:03d}.example/news/2026/{k:07d}.html"  # URL-sized ids
+                       for k in range(offset + lo, offset + lo + len(part))]
+                d.add(ids, compute_signatures(part, params),
                       [len(t) for t in part], [1.0] * len(part))
             start = time.perf_counter()
             d.resolve()

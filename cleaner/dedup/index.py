@@ -3,8 +3,9 @@
 Layout (format ``cleaner-dedup-index`` version 1):
 
 - ``meta(key, value)``: format, version, and the parameters that shape signatures and bands.
-- ``docs(rowid, id UNIQUE, sig BLOB)``: one row per indexed survivor; ``sig`` is ``num_perm``
-  little-endian uint32.
+- ``docs(rowid, idkey, id, sig BLOB)``: one row per indexed survivor; ``sig`` is ``num_perm``
+  little-endian uint32; ``idkey`` (indexed) is a 64-bit hash of ``id``, smaller than an index on
+  the id text itself.
 - ``bands(key, doc) WITHOUT ROWID``: one row per band of each document; ``key`` is 31 bits so it is
   stored in 4 bytes.  Key collisions only add candidates, which are verified.
 
@@ -14,6 +15,7 @@ Every write happens in one transaction, so an interrupted run leaves the index a
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from pathlib import Path
@@ -27,11 +29,12 @@ FORMAT = "cleaner-dedup-index"
 VERSION = 1
 _SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE docs (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, sig BLOB NOT NULL)",
+    "CREATE TABLE docs (rowid INTEGER PRIMARY KEY, idkey INTEGER NOT NULL, id TEXT NOT NULL, sig BLOB NOT NULL)",
+    "CREATE INDEX docs_idkey ON docs (idkey)",
     "CREATE TABLE bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID",
 )
 _EXPECTED_OBJECTS = {("table", "meta"), ("table", "docs"), ("table", "bands"),
-                     ("index", "sqlite_autoindex_meta_1"), ("index", "sqlite_autoindex_docs_1")}
+                     ("index", "sqlite_autoindex_meta_1"), ("index", "docs_idkey")}
 _CHUNK = 20000
 
 
@@ -104,12 +107,15 @@ class SignatureIndex:
 
     def rowids_of(self, ids: Iterable[str]) -> dict[str, int]:
         """The rowids of those ``ids`` that are indexed."""
+        wanted = {_idkey(i): i for i in ids}
         found: dict[str, int] = {}
-        ids = list(ids)
-        for lo in range(0, len(ids), 500):
-            part = ids[lo:lo + 500]
-            query = f"SELECT id, rowid FROM docs WHERE id IN ({','.join('?' * len(part))})"
-            found.update((str(i), int(r)) for i, r in self._conn.execute(query, part))
+        keys = list(wanted)
+        for lo in range(0, len(keys), 500):
+            part = keys[lo:lo + 500]
+            query = f"SELECT idkey, id, rowid FROM docs WHERE idkey IN ({','.join('?' * len(part))})"
+            for key, doc_id, rowid in self._conn.execute(query, part):
+                if wanted.get(key) == doc_id:
+                    found[str(doc_id)] = int(rowid)
         return found
 
     def candidates(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -163,13 +169,18 @@ class SignatureIndex:
             cur = self._conn.cursor()
             start = int(cur.execute("SELECT coalesce(max(rowid), 0) FROM docs").fetchone()[0]) + 1
             rowids = list(range(start, start + len(ids)))
-            cur.executemany("INSERT INTO docs (rowid, id, sig) VALUES (?, ?, ?)",
-                            zip(rowids, ids, (row.tobytes() for row in sigs)))
+            cur.executemany("INSERT INTO docs (rowid, idkey, id, sig) VALUES (?, ?, ?, ?)",
+                            zip(rowids, (_idkey(i) for i in ids), ids, (row.tobytes() for row in sigs)))
             flat_docs = np.repeat(np.array(rowids, dtype=np.int64), keys.shape[1])
             flat_keys = keys.reshape(-1)
             order = np.lexsort((flat_docs, flat_keys))  # sorted inserts keep the B-tree pages full
             cur.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)",
                             zip(flat_keys[order].tolist(), flat_docs[order].tolist()))
+
+
+def _idkey(doc_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest(),
+                          "little", signed=True)
 
 
 class _Tx:

@@ -52,7 +52,9 @@ def test_corrupt_or_crafted_files_are_refused(tmp_path: Path) -> None:
     crafted = tmp_path / "crafted.sqlite"
     conn = sqlite3.connect(crafted)
     conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    conn.execute("CREATE TABLE docs (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, sig BLOB NOT NULL)")
+    conn.execute("CREATE TABLE docs (rowid INTEGER PRIMARY KEY, idkey INTEGER NOT NULL, id TEXT NOT NULL, "
+                 "sig BLOB NOT NULL)")
+    conn.execute("CREATE INDEX docs_idkey ON docs (idkey)")
     conn.execute("CREATE TABLE bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) "
                  "WITHOUT ROWID")
     conn.execute("CREATE TRIGGER t AFTER INSERT ON docs BEGIN DELETE FROM meta; END")
