@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from corpus import generate  # noqa: E402
 
-from cleaner.dedup import DedupParams, Deduper, compute_signatures  # noqa: E402
+from cleaner.dedup import Deduper, DedupParams, compute_signatures  # noqa: E402
 from cleaner.dedup.engine import find_pairs  # noqa: E402
 from cleaner.dedup.minhash import estimate_pairs  # noqa: E402
 from cleaner.dedup.shingle import exact_jaccard, shingle_sets  # noqa: E402
@@ -40,7 +40,7 @@ def exact_pairs(sets: list[np.ndarray], threshold: float) -> tuple[set[tuple[int
     inter = sparse.triu(m @ m.T, k=1).tocoo()
     jac = inter.data / (sizes[inter.row] + sizes[inter.col] - inter.data)
     keep = jac >= threshold
-    return set(zip(inter.row[keep].tolist(), inter.col[keep].tolist())), inter
+    return set(zip(inter.row[keep].tolist(), inter.col[keep].tolist(), strict=False)), inter
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,9 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, params in (("signature estimate", base), ("exact_verify", DedupParams(threshold=args.threshold,
                                                                                      exact_verify=True))):
         live, _, left, right, sims = find_pairs(sigs, params, shingles=sets if params.exact_verify else None)
-        candidates = set(zip(left.tolist(), right.tolist()))
-        found = {p for p, s in zip(candidates, sims) if s >= params.threshold}
-        found = {(int(i), int(j)) for i, j, s in zip(left, right, sims) if s >= params.threshold}
+        candidates = set(zip(left.tolist(), right.tolist(), strict=False))
+        found = {(int(i), int(j)) for i, j, s in zip(left, right, sims, strict=False) if s >= params.threshold}
         lsh_recall = len(truth & candidates) / max(1, len(truth))
         recall = len(truth & found) / max(1, len(truth))
         precision = len(truth & found) / max(1, len(found))
@@ -76,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         links = [(i, int(v.duplicate_of)) for i, v in enumerate(d.resolve()) if v.duplicate_of is not None]
         link_precision = np.mean([exact_jaccard(sets[i], sets[j]) >= params.threshold for i, j in links])
         est = estimate_pairs(sigs, left, right)
-        exact = np.array([exact_jaccard(sets[i], sets[j]) for i, j in zip(left.tolist(), right.tolist())])
+        exact = np.array([exact_jaccard(sets[i], sets[j]) for i, j in zip(left.tolist(), right.tolist(), strict=False)])
         print(f"| {name} | {lsh_recall:.4f} | {len(candidates)} | {recall:.4f} | {precision:.4f} | "
               f"{link_precision:.4f} ({len(links)} links) | {np.abs(est - exact).mean():.4f} |")
     return 0

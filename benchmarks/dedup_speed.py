@@ -18,17 +18,15 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
-
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from corpus import generate, remixed  # noqa: E402
 
-from cleaner.dedup import DedupParams, Deduper, compute_signatures  # noqa: E402
+from cleaner.dedup import Deduper, DedupParams, compute_signatures  # noqa: E402
 
 WORD = re.compile(r"\w+")
 BATCH = 1000
@@ -106,7 +104,7 @@ def table(docs: int, repeats: int) -> None:
             fn(samples[k], params)
             runs[k].append(time.perf_counter() - start)
     results = []
-    for (name, _, _), sample, times in zip(rows, samples, runs):
+    for (name, _, _), sample, times in zip(rows, samples, runs, strict=False):
         mb = sum(len(t.encode("utf-8")) for t in sample) / 1e6
         seconds = statistics.median(times)
         results.append((name, len(sample), mb / seconds, len(sample) / seconds))

@@ -8,6 +8,6 @@ Public API used by the pipeline (stable contract):
 - ``Deduper(params, keep=..., index=None)``: ``add(...)`` batches in input order, then ``resolve()``
   returns one ``DupInfo`` per document added.
 """
-from .engine import DedupParams, Deduper, DupInfo, compute_signatures
+from .engine import Deduper, DedupParams, DupInfo, compute_signatures
 
 __all__ = ["DedupParams", "Deduper", "DupInfo", "compute_signatures"]

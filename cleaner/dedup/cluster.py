@@ -9,8 +9,9 @@ order and the similarities, never on batch boundaries.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -93,4 +94,5 @@ def cluster_minimums(assignment: Assignment) -> np.ndarray:
     """For each document, the minimum similarity of its cluster's members to their survivor."""
     minimum = np.ones(len(assignment.survivor), dtype=np.float64)
     np.minimum.at(minimum, assignment.survivor, assignment.similarity)
-    return minimum[assignment.survivor]
+    result: np.ndarray = minimum[assignment.survivor]
+    return result

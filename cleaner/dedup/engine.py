@@ -11,9 +11,10 @@ the documents and their order, never on how they were split into batches.  ``res
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +43,7 @@ class DedupParams:
             raise ValueError(f"invalid dedup parameters: {self}")
 
     @classmethod
-    def from_config(cls, config: Any) -> "DedupParams":
+    def from_config(cls, config: Any) -> DedupParams:
         return cls(config.num_perm, config.ngram, config.char_ngrams, config.seed, config.threshold,
                    config.exact_verify)
 
@@ -158,7 +159,8 @@ class Deduper:
         old_ids, old_sigs = index.signatures(old_rowids)
         slot = {int(r): n + k for k, r in enumerate(old_rowids)}
         old_left = np.array([slot[int(r)] for r in rowids], dtype=np.int64)
-        not_self = np.array([known.get(self._ids[i]) != int(r) for i, r in zip(probe_rows, rowids)], dtype=bool)
+        not_self = np.array([known.get(self._ids[i]) != int(r) for i, r in zip(probe_rows, rowids, strict=True)],
+                            dtype=bool)
         probe_rows, old_left = probe_rows[not_self], old_left[not_self]
         all_sigs = np.concatenate((sigs, old_sigs))
         old_sims = estimate_pairs(all_sigs, old_left, probe_rows)
@@ -213,7 +215,8 @@ def find_pairs(signatures: np.ndarray, params: DedupParams, rank: np.ndarray | N
     left, right = candidate_pairs(keys, rank[live])
     left, right = live[left], live[right]
     if shingles is not None:
-        sims = np.array([exact_jaccard(shingles[i], shingles[j]) for i, j in zip(left.tolist(), right.tolist())],
+        pairs = zip(left.tolist(), right.tolist(), strict=True)
+        sims = np.array([exact_jaccard(shingles[i], shingles[j]) for i, j in pairs],
                         dtype=np.float64)
     else:
         sims = estimate_pairs(signatures, left, right)

@@ -18,8 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,7 @@ class SignatureIndex:
             self._conn.close()
             raise
 
-    def __enter__(self) -> "SignatureIndex":
+    def __enter__(self) -> SignatureIndex:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -99,7 +100,7 @@ class SignatureIndex:
             raise ModelError(f"dedup index {self.path} was built with other parameters (index vs now: {diff}); "
                              "rerun with the index's parameters or start a new index file")
 
-    def _transaction(self) -> "_Tx":
+    def _transaction(self) -> _Tx:
         return _Tx(self._conn)
 
     def __len__(self) -> int:
@@ -129,7 +130,8 @@ class SignatureIndex:
             with self._transaction():  # one transaction, not one per probe row
                 cur.execute("DELETE FROM probe")
                 cur.executemany("INSERT INTO probe VALUES (?, ?)",
-                                zip(flat_keys[lo:lo + _CHUNK * 10].tolist(), flat_rows[lo:lo + _CHUNK * 10].tolist()))
+                                zip(flat_keys[lo:lo + _CHUNK * 10].tolist(), flat_rows[lo:lo + _CHUNK * 10].tolist(),
+                                    strict=True))
                 query = "SELECT DISTINCT probe.row, bands.doc FROM probe JOIN bands ON bands.key = probe.key"
                 for r, d in cur.execute(query):
                     rows.append(r)
@@ -170,12 +172,12 @@ class SignatureIndex:
             start = int(cur.execute("SELECT coalesce(max(rowid), 0) FROM docs").fetchone()[0]) + 1
             rowids = list(range(start, start + len(ids)))
             cur.executemany("INSERT INTO docs (rowid, idkey, id, sig) VALUES (?, ?, ?, ?)",
-                            zip(rowids, (_idkey(i) for i in ids), ids, (row.tobytes() for row in sigs)))
+                            zip(rowids, (_idkey(i) for i in ids), ids, (row.tobytes() for row in sigs), strict=False))
             flat_docs = np.repeat(np.array(rowids, dtype=np.int64), keys.shape[1])
             flat_keys = keys.reshape(-1)
             order = np.lexsort((flat_docs, flat_keys))  # sorted inserts keep the B-tree pages full
             cur.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)",
-                            zip(flat_keys[order].tolist(), flat_docs[order].tolist()))
+                            zip(flat_keys[order].tolist(), flat_docs[order].tolist(), strict=False))
 
 
 def _idkey(doc_id: str) -> int:

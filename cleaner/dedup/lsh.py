@@ -32,7 +32,7 @@ def false_negative_area(threshold: float, bands: int, rows: int) -> float:
 
 
 def optimal_bands(threshold: float, num_perm: int, min_recall: float = 0.995) -> tuple[int, int]:
-    """``(bands, rows)`` with ``bands * rows <= num_perm`` meeting ``min_recall`` at ``threshold``, fewest false positives.
+    """``(bands, rows)``, ``bands * rows <= num_perm``, meeting ``min_recall`` at ``threshold``; fewest false positives.
 
     Falls back to the layout with the best recall at the threshold if none meets ``min_recall``.
     """
@@ -62,7 +62,8 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     for r in range(rows):
         acc = acc * _BAND_MULT + cols[:, :, r]
     acc += np.arange(bands, dtype=np.uint64)[None, :] * np.uint64(0xD6E8FEB86659FD93)
-    return fmix64(acc)
+    hashed: np.ndarray = fmix64(acc)
+    return hashed
 
 
 def stored_keys(keys: np.ndarray) -> np.ndarray:
@@ -87,7 +88,7 @@ def candidate_pairs(keys: np.ndarray, rank: np.ndarray, cap: int = 32) -> tuple[
         if not same.any():
             continue
         group_start = np.flatnonzero(np.concatenate(([True], ~same)))
-        group_size = np.diff(np.concatenate((group_start, [n])))
+        group_size = np.diff(np.append(group_start, n)).astype(np.int64)
         group_of = np.repeat(np.arange(len(group_start)), group_size)
         for d in range(1, min(cap, int(group_size.max()) - 1) + 1):
             ok = np.flatnonzero(group_of[d:] == group_of[:-d])
@@ -109,4 +110,5 @@ def candidate_pairs(keys: np.ndarray, rank: np.ndarray, cap: int = 32) -> tuple[
 
 def _codes(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
-    return lo * n + hi
+    codes: np.ndarray = lo * n + hi
+    return codes

@@ -9,8 +9,9 @@ shingles gets the all-``0xFFFFFFFF`` row (datasketch's empty value).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -37,7 +38,8 @@ def fmix32(h: np.ndarray) -> np.ndarray:
     h = h * np.uint32(0x85EBCA6B)
     h = h ^ (h >> np.uint32(13))
     h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
+    mixed: np.ndarray = h ^ (h >> np.uint32(16))
+    return mixed
 
 
 def shingle_values(shingles: ShingleBatch) -> np.ndarray:
@@ -82,7 +84,7 @@ def minhash_shingles(shingles: ShingleBatch, num_perm: int, seed: int) -> np.nda
     return out
 
 
-def compute_signatures(texts: Sequence[str], params: "DedupParams") -> np.ndarray:
+def compute_signatures(texts: Sequence[str], params: DedupParams) -> np.ndarray:
     """MinHash signatures of ``texts``: uint32 ``[len(texts), params.num_perm]``; a pure function."""
     shingles = shingle_batch(texts, params.ngram, params.char_ngrams)
     return minhash_shingles(shingles, params.num_perm, params.seed)
@@ -102,7 +104,7 @@ class MinHashBatch:
             raise ValueError(f"signatures must be a 2-d uint32 array, got {self.values.dtype} {self.values.shape}")
 
     @classmethod
-    def compute(cls, texts: Sequence[str], params: "DedupParams") -> "MinHashBatch":
+    def compute(cls, texts: Sequence[str], params: DedupParams) -> MinHashBatch:
         return cls(compute_signatures(texts, params), params.seed, params.ngram, params.char_ngrams)
 
     @property
@@ -112,10 +114,10 @@ class MinHashBatch:
     def __len__(self) -> int:
         return int(self.values.shape[0])
 
-    def __getitem__(self, i: int) -> "Signature":
+    def __getitem__(self, i: int) -> Signature:
         return Signature(self.values[i], self.seed, self.ngram, self.char_ngrams)
 
-    def check_compatible(self, other: "MinHashBatch | Signature") -> None:
+    def check_compatible(self, other: MinHashBatch | Signature) -> None:
         mine = (self.num_perm, self.seed, self.ngram, self.char_ngrams)
         theirs = (other.num_perm, other.seed, other.ngram, other.char_ngrams)
         if mine != theirs:
@@ -136,7 +138,7 @@ class Signature:
     def num_perm(self) -> int:
         return int(self.values.shape[0])
 
-    def jaccard(self, other: "Signature") -> float:
+    def jaccard(self, other: Signature) -> float:
         """Estimated Jaccard similarity: the fraction of equal minimums."""
         if (self.num_perm, self.seed, self.ngram, self.char_ngrams) != (
                 other.num_perm, other.seed, other.ngram, other.char_ngrams):
@@ -151,7 +153,7 @@ class Signature:
                                    scheme="affine32"))
 
     @classmethod
-    def from_datasketch(cls, minhash: Any, ngram: int, char_ngrams: int = 0) -> "Signature":
+    def from_datasketch(cls, minhash: Any, ngram: int, char_ngrams: int = 0) -> Signature:
         """Wrap a datasketch (Lean)MinHash's values; only meaningful for one made by :meth:`to_datasketch`."""
         if getattr(minhash, "scheme", None) != "affine32":
             raise ValueError("only datasketch MinHashes of scheme 'affine32' match cleaner signatures")

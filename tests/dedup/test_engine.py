@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from cleaner.dedup import DedupParams, Deduper, DupInfo, compute_signatures
+from cleaner.dedup import Deduper, DedupParams, DupInfo, compute_signatures
 from cleaner.dedup.cluster import assign_stars, survivor_order
 from cleaner.dedup.lsh import candidate_probability, optimal_bands
 from cleaner.dedup.shingle import exact_jaccard, shingle_sets
@@ -62,7 +62,7 @@ def test_edited_copy_is_found_and_similarity_reported(seed_pages: dict[str, str]
 
 def test_verdicts_do_not_depend_on_batch_split(seed_pages: dict[str, str]) -> None:
     texts = []
-    for name, t in seed_pages.items():
+    for t in seed_pages.values():
         words = t.split()
         texts += [t, " ".join(words[5:]), " ".join(words[: len(words) // 2])]
     whole = run(texts)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cleaner.dedup import DedupParams, Deduper, DupInfo, compute_signatures
+from cleaner.dedup import Deduper, DedupParams, DupInfo, compute_signatures
 from cleaner.errors import ModelError
 
 
