@@ -12,6 +12,7 @@ is extrapolated.  Every row reports MB/s of UTF-8 input and documents/s in one p
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import resource
 import statistics
@@ -98,40 +99,47 @@ def table(docs: int, repeats: int) -> None:
             ("rensa RMinHash + Python tokenization", rensa_update, 0.25)]
     samples = [texts[: max(50, int(len(texts) * share))] for _, _, share in rows]
     runs: list[list[float]] = [[] for _ in rows]
+    cpu: list[list[float]] = [[] for _ in rows]
     for _ in range(repeats):  # interleaved, so that load from other processes hits every row alike
         for k, (_, fn, _) in enumerate(rows):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             fn(samples[k], params)
             runs[k].append(time.perf_counter() - start)
+            cpu[k].append(time.process_time() - start_cpu)
     results = []
-    for (name, _, _), sample, times in zip(rows, samples, runs, strict=False):
+    for (name, _, _), sample, times, cpu_times in zip(rows, samples, runs, cpu, strict=True):
         mb = sum(len(t.encode("utf-8")) for t in sample) / 1e6
-        seconds = statistics.median(times)
-        results.append((name, len(sample), mb / seconds, len(sample) / seconds))
+        seconds, cpu_seconds = statistics.median(times), statistics.median(cpu_times)
+        results.append((name, len(sample), mb / seconds, len(sample) / seconds, mb / cpu_seconds))
     base = results[0][2]
     print(f"corpus: {docs} pages, {sum(len(t.encode()) for t in texts) / docs / 1000:.2f} KB avg; "
           f"num_perm={params.num_perm}, word {params.ngram}-grams; median of {repeats}")
-    print(f"| {'method':44} | {'docs timed':>10} | {'MB/s':>8} | {'docs/s':>9} | {'ours is x faster':>16} |")
-    print(f"|{'-' * 46}|{'-' * 12}|{'-' * 10}|{'-' * 11}|{'-' * 18}|")
-    for name, n, mbs, dps in results:
-        print(f"| {name:44} | {n:>10} | {mbs:8.2f} | {dps:9.0f} | {base / mbs:16.1f} |")
+    print(f"load average before: {os.getloadavg()[0]:.1f}; 'CPU MB/s' divides by process CPU time (per-core rate "
+          "on a shared machine)")
+    print(f"| {'method':44} | {'docs timed':>10} | {'MB/s':>8} | {'docs/s':>9} | {'ours is x faster':>16} "
+          f"| {'CPU MB/s':>8} | {'x (CPU)':>7} |")
+    print(f"|{'-' * 46}|{'-' * 12}|{'-' * 10}|{'-' * 11}|{'-' * 18}|{'-' * 10}|{'-' * 9}|")
+    for name, n, mbs, dps, cpu_mbs in results:
+        print(f"| {name:44} | {n:>10} | {mbs:8.2f} | {dps:9.0f} | {base / mbs:16.1f} | {cpu_mbs:8.2f} "
+              f"| {results[0][4] / cpu_mbs:7.1f} |")
 
 
 def scale_one(n: int) -> None:
     params = DedupParams()
     d = Deduper(params)
     compute_signatures(["warm up"], params)
-    sig_time = 0.0
+    sig_time = sig_cpu = 0.0
     batch: list[str] = []
     mb = 0.0
     count = 0
 
     def flush() -> None:
-        nonlocal sig_time, count
-        start = time.perf_counter()
+        nonlocal sig_time, sig_cpu, count
+        start, start_cpu = time.perf_counter(), time.process_time()
         sigs = compute_signatures(batch, params)
         d.add([str(i) for i in range(count, count + len(batch))], sigs, [len(t) for t in batch], [1.0] * len(batch))
         sig_time += time.perf_counter() - start
+        sig_cpu += time.process_time() - start_cpu
         count += len(batch)
         batch.clear()
 
@@ -142,19 +150,24 @@ def scale_one(n: int) -> None:
             flush()
     if batch:
         flush()
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     verdicts = d.resolve()
     resolve_time = time.perf_counter() - start
+    resolve_cpu = time.process_time() - start_cpu
     dups = sum(v.duplicate_of is not None for v in verdicts)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"| {n:>9} | {mb:8.0f} | {sig_time:9.1f} | {resolve_time:9.1f} | {sig_time + resolve_time:9.1f} | "
-          f"{mb / sig_time:8.1f} | {rss:9.0f} | {dups:>8} |", flush=True)
+    print(f"| {n:>9} | {mb:8.0f} | {sig_time:11.1f} | {resolve_time:9.1f} | {sig_time + resolve_time:9.1f} | "
+          f"{sig_cpu + resolve_cpu:9.1f} | {mb / sig_cpu:12.1f} | {rss:11.0f} | {dups:>10} | "
+          f"{os.getloadavg()[0]:4.1f} |", flush=True)
 
 
 def scale(sizes: list[int]) -> None:
     print("remixed corpus (benchmarks/corpus.py:remixed), one process; generation time excluded")
-    print("|      docs |       MB | signature s | resolve s |   total s | sig MB/s | peak RSS MB | duplicates |")
-    print("|-----------|----------|-------------|-----------|-----------|----------|-------------|------------|")
+    print("wall seconds, and CPU seconds of the process (the per-core cost on a shared machine)")
+    print("|      docs |       MB | signature s | resolve s |   total s |   CPU s   | sig CPU MB/s | peak RSS MB | "
+          "duplicates | load |")
+    print("|-----------|----------|-------------|-----------|-----------|-----------|--------------|-------------|"
+          "------------|------|")
     for n in sizes:  # a fresh process per size, so that peak RSS is that size's own
         subprocess.run([sys.executable, __file__, "--scale-one", str(n)], check=True)
 
