@@ -137,6 +137,7 @@ class Deduper:
         """One verdict per added document, in the order added."""
         n = len(self._ids)
         sigs = np.concatenate(self._sigs) if self._sigs else np.zeros((0, self.params.num_perm), np.uint32)
+        self._sigs = [sigs]  # free the per-batch arrays: the peak holds one copy of the signatures
         order = survivor_order(self.keep, self._lengths, self._fractions, self._fields or None)
         rank = np.empty(n, dtype=np.int64)
         rank[order] = np.arange(n)
