@@ -6,6 +6,8 @@ Jaccard estimates (symmetric, 1 for identical texts) are covered in
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cleaner.boilerplate import StripModel, Stripper
@@ -15,7 +17,11 @@ from cleaner.io.provenance import rebuild, record
 from cleaner.io.readers import RawRecord
 from cleaner.pipeline import clean
 
-_MODEL = StripModel.load(None)
+
+
+@lru_cache(maxsize=1)
+def _model() -> StripModel:
+    return StripModel.load(None)  # loaded on first use, so collection never depends on the model file
 
 # Page-like text: lines of words (Latin, Arabic, digits), short menu lines, repeated lines, odd
 # characters (bidi marks, joiners, NUL, CR) and every kind of line break.
@@ -31,7 +37,7 @@ any_text = st.one_of(page_text, st.text(max_size=400),
 
 
 def _strip(text: str) -> str:
-    return apply_removals(text, Stripper(_MODEL).strip(text).removals)
+    return apply_removals(text, Stripper(_model()).strip(text).removals)
 
 
 def _check_spans(removals: tuple, length: int) -> None:
@@ -44,7 +50,7 @@ def _check_spans(removals: tuple, length: int) -> None:
 @settings(max_examples=150, deadline=None)
 @given(any_text)
 def test_stripper_spans_are_in_bounds_and_disjoint(text: str) -> None:
-    outcome = Stripper(_MODEL).strip(text)
+    outcome = Stripper(_model()).strip(text)
     _check_spans(outcome.removals, len(text))
     for s, e in outcome.secondary:
         assert 0 <= s <= e <= len(text)
