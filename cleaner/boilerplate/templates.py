@@ -1,40 +1,187 @@
-"""Placeholder corpus template statistics; replaced by the real implementation."""
+"""Per-site document frequency of normalized lines, learned from the corpus (unsupervised).
+
+Lines are keyed by a 64-bit blake2b hash of ``cleaner.text.fingerprint.normalize(line)``; each site
+keeps a ``{key: pages}`` table.  When a site's table grows past ``max_keys``, keys seen on one page
+only are pruned (they cannot be template lines yet), which bounds memory on huge sites.
+"""
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import hashlib
+import unicodedata
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..text.fingerprint import normalize
-from ..text.segment import lines
+import numpy as np
+
+from ..errors import ModelError
+from ..text.fingerprint import codepoint_table, normalize
+from .features import codepoints, line_bounds, token_hashes
+
+#: A line is a template line when at least this share of the site's pages hold it ...
+TEMPLATE_SHARE = 0.5
+
+
+def key_of(normalized: str) -> int:
+    """The 64-bit key of an already normalized line (0 is reserved for blank lines)."""
+    if not normalized:
+        return 0
+    cps = codepoints(normalized)
+    h = int(token_hashes(cps, np.array([0]), np.array([cps.size]))[0])
+    return h or 1
+
+
+def line_keys(text: str, cps: np.ndarray | None = None) -> np.ndarray:
+    """Keys of every line of ``text`` (as split by :func:`cleaner.text.segment.lines`), 0 for blank lines.
+
+    Equal to ``key_of(normalize(line))`` per line, computed for the whole page with array operations.
+    """
+    if cps is None:
+        cps = codepoints(text)
+    starts, _, _ = line_bounds(cps)
+    n_lines = starts.size
+    norm = unicodedata.normalize("NFKC", text).casefold()
+    ncps = codepoints(norm) if norm != text else cps
+    mapped = codepoint_table()[ncps]
+    nl = (ncps == 10) | (ncps == 13)
+    mapped[nl] = ncps[nl]
+    folded = mapped[mapped != 0]
+    fst, fen, _ = line_bounds(folded)
+    if fst.size != n_lines:  # NFKC created or removed a line break: fall back to line by line
+        return np.fromiter((key_of(normalize(text[a:b])) for a, b in zip(*line_bounds(cps)[:2], strict=True)),
+                           dtype=np.uint64, count=n_lines)
+    # collapse separator runs and strip each line: drop a space after a space/line start or before a line end
+    sp = folded == 0x20
+    brk = (folded == 10) | (folded == 13)
+    prev_gap = np.concatenate(([True], sp[:-1] | brk[:-1]))
+    next_end = np.concatenate((brk[1:], [True]))
+    line_of = np.zeros(folded.size + 1, dtype=np.int64)
+    line_of[fst[1:]] = 1
+    line_of = np.cumsum(line_of[:-1])
+    keep = ~brk & ~(sp & prev_gap)
+    # a space is also dropped when only spaces follow it up to the line end
+    rev_sp_run = _trailing_space(sp, brk)
+    keep &= ~(sp & rev_sp_run)
+    del next_end
+    chars = folded[keep]
+    lid = line_of[keep]
+    counts = np.bincount(lid, minlength=n_lines)
+    bounds = np.concatenate(([0], np.cumsum(counts)))
+    h = token_hashes(chars, bounds[:-1], bounds[1:])
+    h[counts == 0] = 0
+    h[(counts > 0) & (h == 0)] = 1
+    return h
+
+
+def _trailing_space(sp: np.ndarray, brk: np.ndarray) -> np.ndarray:
+    """True for spaces followed only by spaces up to the next line break (or the end)."""
+    n = sp.size
+    # index of the next non-space character at or after each position
+    nonsp_idx = np.where(~sp, np.arange(n), n)
+    nxt = np.minimum.accumulate(nonsp_idx[::-1])[::-1]
+    ext_brk = np.concatenate((brk, [True]))
+    return ext_brk[nxt]
 
 
 class TemplateStats:
-    def __init__(self, min_pages: int = 3) -> None:
+    """Document frequency of normalized lines per site, with bounded memory."""
+
+    def __init__(self, min_pages: int = 3, max_keys: int = 500_000) -> None:
+        if min_pages < 1:
+            raise ValueError("min_pages must be >= 1")
         self.min_pages = min_pages
-        self.pages: Counter[str] = Counter()
-        self.counts: dict[str, Counter[str]] = defaultdict(Counter)
+        self.max_keys = max_keys
+        self.pages: dict[str, int] = {}
+        self.counts: dict[str, dict[int, int]] = {}
 
     def add_page(self, site: str, text: str) -> None:
-        self.pages[site] += 1
-        for key in {normalize(ln.text) for ln in lines(text) if not ln.blank}:
-            self.counts[site][key] += 1
+        """Count each distinct non-blank line of ``text`` once for ``site``."""
+        self.add_keys(site, line_keys(text))
+
+    def add_keys(self, site: str, keys: np.ndarray) -> None:
+        self.pages[site] = self.pages.get(site, 0) + 1
+        table = self.counts.setdefault(site, {})
+        for k in set(keys[keys != 0].tolist()):
+            table[k] = table.get(k, 0) + 1
+        if len(table) > self.max_keys:
+            self._prune(site)
+
+    def _prune(self, site: str) -> None:
+        table = self.counts[site]
+        self.counts[site] = {k: c for k, c in table.items() if c > 1}
 
     def count(self, site: str, line: str) -> int:
-        return self.counts.get(site, Counter())[normalize(line)]
+        """Pages of ``site`` holding ``line`` (after normalization)."""
+        return self.counts.get(site, {}).get(key_of(normalize(line)), 0)
 
-    def merge(self, other: "TemplateStats") -> None:
-        self.pages.update(other.pages)
-        for site, c in other.counts.items():
-            self.counts[site].update(c)
+    def site_pages(self, site: str | None) -> int:
+        return self.pages.get(site, 0) if site is not None else 0
+
+    def lookup(self, site: str | None, keys: np.ndarray) -> np.ndarray:
+        """Page counts for an array of keys (0 for unknown keys or sites)."""
+        table = self.counts.get(site) if site is not None else None
+        if not table:
+            return np.zeros(keys.size, dtype=np.int64)
+        get = table.get
+        return np.fromiter((get(k, 0) for k in keys.tolist()), dtype=np.int64, count=keys.size)
+
+    def share(self, site: str | None, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(counts, share)`` of the site's pages holding each key; None when the site has < min_pages pages."""
+        n = self.site_pages(site)
+        if n < self.min_pages:
+            return None
+        counts = self.lookup(site, keys)
+        return counts, np.where(counts >= self.min_pages, counts / n, 0.0)
+
+    def merge(self, other: TemplateStats) -> None:
+        for site, n in other.pages.items():
+            self.pages[site] = self.pages.get(site, 0) + n
+        for site, table in other.counts.items():
+            mine = self.counts.setdefault(site, {})
+            for k, c in table.items():
+                mine[k] = mine.get(k, 0) + c
+            if len(mine) > self.max_keys:
+                self._prune(site)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"min_pages": self.min_pages, "pages": dict(self.pages),
-                "counts": {s: dict(c) for s, c in self.counts.items()}}
+        return {"min_pages": self.min_pages, "max_keys": self.max_keys, "pages": dict(self.pages),
+                "counts": {s: {format(k, "x"): c for k, c in t.items()} for s, t in self.counts.items()}}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TemplateStats":
-        t = cls(data.get("min_pages", 3))
-        t.pages.update(data.get("pages", {}))
-        for s, c in data.get("counts", {}).items():
-            t.counts[s].update(c)
-        return t
+    def from_dict(cls, data: Mapping[str, Any]) -> TemplateStats:
+        """Rebuild from :meth:`to_dict` output; raises ModelError on anything malformed."""
+        try:
+            if not isinstance(data, Mapping):
+                raise TypeError("not an object")
+            min_pages = data.get("min_pages", 3)
+            max_keys = data.get("max_keys", 500_000)
+            if not isinstance(min_pages, int) or not isinstance(max_keys, int) or min_pages < 1:
+                raise TypeError("min_pages/max_keys must be positive integers")
+            t = cls(min_pages, max_keys)
+            pages = data.get("pages", {})
+            counts = data.get("counts", {})
+            if not isinstance(pages, Mapping) or not isinstance(counts, Mapping):
+                raise TypeError("pages and counts must be objects")
+            for s, n in pages.items():
+                if not isinstance(s, str) or not isinstance(n, int) or n < 0:
+                    raise TypeError(f"bad page count for site {s!r}")
+                t.pages[s] = n
+            for s, table in counts.items():
+                if not isinstance(table, Mapping):
+                    raise TypeError(f"bad table for site {s!r}")
+                conv: dict[int, int] = {}
+                for k, c in table.items():
+                    if not isinstance(c, int) or c < 0 or not isinstance(k, str) or len(k) > 16:
+                        raise TypeError(f"bad entry in the table of site {s!r}")
+                    conv[int(k, 16)] = c
+                t.counts[s] = conv
+            return t
+        except (TypeError, ValueError) as exc:
+            raise ModelError(f"corrupt template statistics ({exc}); refit them with `cleaner fit`") from exc
+
+
+def fit(items: Iterable[tuple[str, str]], min_pages: int = 3) -> TemplateStats:
+    """TemplateStats over ``(site, text)`` pairs."""
+    t = TemplateStats(min_pages)
+    for site, text in items:
+        t.add_page(site, text)
+    return t

@@ -1,0 +1,167 @@
+"""Structural decisions after line scores: decoding, duplicates, main body, second article, glued tail, reasons."""
+from __future__ import annotations
+
+import numpy as np
+import regex
+
+#: Multilingual cues used only to *name* the reason of lines already removed (never to decide).
+CUES: dict[str, tuple[str, ...]] = {
+    "comments": ("تعليق", "comment", "коммент", "评论", "留言", "σχόλι", "komentarz", "نظرات", "commentaire",
+                 "comentario", "kommentar", "الأكثر قراءة", "الأكثر مشاهدة", "most read", "most popular",
+                 "самое читаемое", "najczęściej", "热门", "δημοφιλ", "پربازدید", "les plus lus", "más leíd",
+                 "meistgelesen", "أفكارك"),
+    "related_links": ("ذات صلة", "اقرأ أيضا", "اقرأ ايضا", "اقرأ المزيد", "related", "read more", "read also",
+                      "see also", "more from", "you may also like", "recommended", "читайте также", "по теме",
+                      "похожие", "相关", "推荐", "延伸阅读", "σχετικ", "διαβάστε", "zobacz też", "zobacz także",
+                      "czytaj też", "czytaj także", "przeczytaj", "مطالب مرتبط", "بیشتر بخوانید", "lire aussi",
+                      "même sujet", "lea también", "relacionad", "mehr zum thema", "lesen sie auch"),
+    "footer": ("©", "copyright", "all rights reserved", "جميع الحقوق", "حقوق", "все права", "版权", "πνευματικά",
+               "wszelkie prawa", "تمامی حقوق", "droits réservés", "derechos reservados", "alle rechte",
+               "follow us", "تابعونا", "تابعنا", "subscribe", "newsletter", "share", "شارك", "поделиться", "分享",
+               "κοινοποίηση", "udostępnij", "اشتراک", "partager", "compartir", "teilen", "privacy", "cookie"),
+    "navigation": ("home", "menu", "الرئيسية", "главная", "首页", "αρχική", "strona główna", "خانه", "accueil",
+                   "inicio", "startseite", "skip to", "log in", "sign in", "login"),
+}
+_CAPTION = regex.compile(r"\([^()\n]{1,40}\)\s*$|\s/\s[^/\n]{1,40}$|\b(?:photo|getty|reuters|afp|ap photo)\b",
+                         regex.IGNORECASE)
+# a sentence end immediately followed by a letter: the join of a glued headline
+_GLUE = regex.compile(r"[.!?؟。！？](?=[\p{L}])")
+_SENT_END = regex.compile(r"[.!?؟。！？]")
+
+
+def viterbi(logits: np.ndarray, switch_cost: float) -> np.ndarray:
+    """Two-state (remove/keep) decoding: maximise the sum of agreeing half log-odds minus switch costs."""
+    n = logits.size
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    if switch_cost <= 0:
+        return logits > 0
+    half = logits / 2.0
+    score = np.array([-half[0], half[0]])
+    back = np.zeros((n, 2), dtype=np.int8)
+    for i in range(1, n):
+        stay0, move0 = score[0], score[1] - switch_cost
+        stay1, move1 = score[1], score[0] - switch_cost
+        back[i, 0] = 0 if stay0 >= move0 else 1
+        back[i, 1] = 1 if stay1 >= move1 else 0
+        score = np.array([max(stay0, move0) - half[i], max(stay1, move1) + half[i]])
+    out = np.zeros(n, dtype=bool)
+    state = int(score[1] > score[0])
+    for i in range(n - 1, -1, -1):
+        out[i] = bool(state)
+        state = int(back[i, state])
+    return out
+
+
+def cue_of(line: str) -> str | None:
+    low = line.lower()
+    if len(low) > 80:
+        return None
+    for reason, words in CUES.items():
+        if any(w in low for w in words):
+            return reason
+    return None
+
+
+def segments(keep: np.ndarray, body: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """Runs of strong kept lines separated by fewer than ``gap`` removed lines (isolated kept lines
+    inside a removed run do not break it), as ``(first, last)`` non-blank line indices."""
+    strong = np.flatnonzero(keep & body)
+    out: list[tuple[int, int]] = []
+    if strong.size == 0:
+        return out
+    removed_before = np.concatenate(([0], np.cumsum(~keep)))
+    seg_start = prev = int(strong[0])
+    for i in strong[1:].tolist():
+        if removed_before[i] - removed_before[prev + 1] >= gap:
+            out.append((seg_start, prev))
+            seg_start = i
+        prev = i
+    out.append((seg_start, prev))
+    return out
+
+
+def main_region(keep: np.ndarray, body: np.ndarray, lengths: np.ndarray, gap: int
+                ) -> tuple[int, int, list[tuple[int, int]]]:
+    """``(first, last, later_segments)``: the main article is the first segment holding at least half as
+    much text as the largest one; kept lines before it (headline, lead) belong to it."""
+    segs = segments(keep, body, gap)
+    if not segs:
+        kept = np.flatnonzero(keep)
+        return (int(kept[0]), int(kept[-1]), []) if kept.size else (0, -1, [])
+    csum = np.concatenate(([0], np.cumsum(np.where(keep, lengths, 0))))
+    sizes = [int(csum[b + 1] - csum[a]) for a, b in segs]
+    big = max(sizes)
+    j = next(n for n, size in enumerate(sizes) if size >= 0.5 * big)
+    first, last = segs[j]
+    if j == 0:
+        kept_before = np.flatnonzero(keep[:first])
+        first = int(kept_before[0]) if kept_before.size else first
+    else:
+        prev_end = segs[j - 1][1]
+        kept_before = np.flatnonzero(keep[prev_end + 1:first]) + prev_end + 1
+        first = int(kept_before[0]) if kept_before.size else first
+    return first, last, segs[j + 1:]
+
+
+def glued_tail(line: str) -> int | None:
+    """Offset in ``line`` where a glued headline starts, or None.
+
+    The last sentence end immediately followed by a letter, when the rest holds no sentence end.
+    """
+    if _SENT_END.search(line[-1:] or "."):
+        return None
+    last = None
+    for m in _GLUE.finditer(line):
+        last = m.end()
+    if last is None or last < 20:
+        return None
+    rest = line[last:]
+    if _SENT_END.search(rest) or len(rest.strip()) < 8:
+        return None
+    return last
+
+
+def name_reasons(texts: list[str], keep: np.ndarray, first: int, last: int, later_dup: np.ndarray,
+                 adjacent_dup: np.ndarray, first_kept_of_dup: np.ndarray, bullet: np.ndarray,
+                 ntok: np.ndarray) -> list[str]:
+    """Reason for each non-blank line (meaningful for removed ones)."""
+    n = len(texts)
+    reasons = ["other"] * n
+    section: str | None = None
+    for i in range(n):
+        if keep[i]:
+            if i > last:
+                section = section  # a kept line after the article keeps the current section
+            else:
+                section = None
+            continue
+        text = texts[i]
+        cue = cue_of(text)
+        if i < first:
+            if cue == "footer" and i > 0:
+                reasons[i] = "footer"
+            elif later_dup[i] and first_kept_of_dup[i]:
+                reasons[i] = "repeated_headline"
+            elif bullet[i] or cue == "navigation" or (ntok[i] <= 3 and first - i > 6):
+                reasons[i] = "navigation"
+            elif first - i <= 6:
+                reasons[i] = "page_header"
+            else:
+                reasons[i] = "navigation"
+            continue
+        if cue is not None:
+            section = cue if i > last or cue != "navigation" else section
+        if later_dup[i] and first_kept_of_dup[i]:
+            reasons[i] = "repeated_headline"
+        elif (adjacent_dup[i] or _CAPTION.search(text)) and (section is None or i <= last):
+            reasons[i] = "caption"
+        elif section is not None and i >= min(last, n):
+            reasons[i] = section
+        elif cue is not None:
+            reasons[i] = cue
+        elif i <= last:
+            reasons[i] = "caption" if ntok[i] >= 3 else "other"
+        else:
+            reasons[i] = "other"
+    return reasons

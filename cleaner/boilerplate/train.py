@@ -1,0 +1,162 @@
+"""Training: line labels from gold text, learned function words, and a numpy MLP fit with Adam."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .features import codepoints, page_arrays
+from .model import Decoder, LineNet, StripModel, training_digest
+from .stripper import analyse
+from .templates import TemplateStats
+
+_TOKEN = re.compile(r"\w+")  # the scorer's tokens
+
+
+def line_labels(page_text: str, gold_text: str, line_spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """1 for lines whose 4-token shingles (or, for short lines, token sequence) the gold text holds.
+
+    Gold shingles are consumed in order, so a headline printed twice is content only once.
+    """
+    gtok = _TOKEN.findall(gold_text.lower())
+    gold = Counter(" ".join(gtok[i:i + 4]) for i in range(len(gtok) - 3))
+    gold_joined = " " + " ".join(gtok) + " "
+    short_used: Counter[str] = Counter()
+    out = np.zeros(len(line_spans), dtype=np.float64)
+    for n, (s, e) in enumerate(line_spans):
+        toks = _TOKEN.findall(page_text[s:e].lower())
+        if not toks:
+            continue
+        if len(toks) >= 4:
+            sh = [" ".join(toks[i:i + 4]) for i in range(len(toks) - 3)]
+            hit = sum(1 for x in sh if gold[x] > 0)
+            if hit >= 0.5 * len(sh):
+                out[n] = 1.0
+                gold.subtract(x for x in sh if gold[x] > 0)
+        else:
+            key = " " + " ".join(toks) + " "
+            if gold_joined.count(key) > short_used[key]:
+                out[n] = 1.0
+                short_used[key] += 1
+    return out
+
+
+def learn_function_words(rows: Sequence[Mapping[str, Any]], per_lang: int = 150) -> np.ndarray:
+    """The tokens most pages of each language use in their article text (hashes, sorted)."""
+    df: dict[str, Counter[int]] = {}
+    for row in rows:
+        gold = str(row.get("gold_text") or "")
+        if not gold.strip():
+            continue
+        lang = str(row.get("lang") or "unknown")
+        pa = page_arrays(gold, codepoints(gold))
+        df.setdefault(lang, Counter()).update(set(pa.tokens.hashes.tolist()))
+    words: set[int] = set()
+    for counter in df.values():
+        words.update(h for h, _ in counter.most_common(per_lang))
+    return np.sort(np.array(sorted(words), dtype=np.uint64))
+
+
+def build_matrix(rows: Sequence[Mapping[str, Any]], model: StripModel, templates: TemplateStats | None,
+                 fw_dropout: float = 0.2, seed: int = 0, clean_copies: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, labels and weights over the non-blank lines of all rows."""
+    rng = np.random.default_rng(seed)
+    xs, ys, ws = [], [], []
+    for row in rows:
+        text = str(row["page_text"])
+        use_fw = rng.random() >= fw_dropout
+        site = row.get("site")
+        view = analyse(text, model, templates, str(site) if site else None, use_fw)
+        if view.idx.size == 0:
+            continue
+        spans = list(zip(view.pa.starts[view.idx].tolist(), view.pa.ends[view.idx].tolist(), strict=True))
+        y = line_labels(text, str(row["gold_text"]), spans)
+        ntok = np.bincount(view.pa.tokens.line, minlength=view.pa.n_lines)[view.idx]
+        w = np.sqrt(1.0 + ntok)
+        w *= np.sqrt(w.size) / w.sum() * float(row.get("weight", 1.0))
+        xs.append(view.x)
+        ys.append(y)
+        ws.append(w)
+        if clean_copies and 0 < y.sum() < y.size:
+            # the ideal output, stripped again, must stay whole: teaches the model idempotence
+            stops = view.pa.stops[view.idx].tolist()
+            kept = "".join(text[s:e] for (s, _), e, lab in zip(spans, stops, y, strict=True) if lab > 0)
+            v2 = analyse(kept, model, None, None, use_fw)
+            if v2.idx.size:
+                n2 = np.bincount(v2.pa.tokens.line, minlength=v2.pa.n_lines)[v2.idx]
+                w2 = np.sqrt(1.0 + n2)
+                w2 *= 0.5 * np.sqrt(w2.size) / w2.sum() * float(row.get("weight", 1.0))
+                xs.append(v2.x)
+                ys.append(np.ones(v2.idx.size))
+                ws.append(w2)
+    return np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
+
+
+def fit_mlp(x: np.ndarray, y: np.ndarray, w: np.ndarray, hidden: int = 48, epochs: int = 8,
+            lr: float = 2e-3, l2: float = 1e-5, batch: int = 512, seed: int = 0) -> LineNet:
+    """Fit a one-hidden-layer ReLU network with weighted logistic loss (Adam, deterministic seed)."""
+    rng = np.random.default_rng(seed)
+    mean = x.mean(axis=0)
+    std = x.std(axis=0)
+    std[std < 1e-6] = 1.0
+    z = (x - mean) / std
+    n, d = z.shape
+    w = w / w.mean()
+    params = [rng.normal(0, np.sqrt(2.0 / d), (d, hidden)), np.zeros(hidden),
+              rng.normal(0, np.sqrt(1.0 / hidden), hidden), np.zeros(1)]
+    m1 = [np.zeros_like(p) for p in params]
+    m2 = [np.zeros_like(p) for p in params]
+    t = 0
+    for epoch in range(epochs):
+        order = rng.permutation(n)
+        rate = lr * (0.5 ** (epoch // 3))
+        for s in range(0, n, batch):
+            b = order[s:s + batch]
+            zb, yb, wb = z[b], y[b], w[b]
+            h_pre = zb @ params[0] + params[1]
+            h = np.maximum(h_pre, 0.0)
+            out = h @ params[2] + params[3][0]
+            p = 1.0 / (1.0 + np.exp(-np.clip(out, -30, 30)))
+            g_out = (p - yb) * wb / b.size
+            g_w2 = h.T @ g_out + l2 * params[2]
+            g_b2 = np.array([g_out.sum()])
+            g_h = np.outer(g_out, params[2]) * (h_pre > 0)
+            g_w1 = zb.T @ g_h + l2 * params[0]
+            g_b1 = g_h.sum(axis=0)
+            t += 1
+            for i, g in enumerate((g_w1, g_b1, g_w2, g_b2)):
+                m1[i] = 0.9 * m1[i] + 0.1 * g
+                m2[i] = 0.999 * m2[i] + 0.001 * g * g
+                mh = m1[i] / (1 - 0.9 ** t)
+                vh = m2[i] / (1 - 0.999 ** t)
+                params[i] = params[i] - rate * mh / (np.sqrt(vh) + 1e-8)
+    return LineNet(mean, std, params[0], params[1], params[2], float(params[3][0]))
+
+
+def train_model(rows: list[Mapping[str, Any]], templates: TemplateStats | None = None,
+                decoder: Decoder | None = None, hidden: int = 48, epochs: int = 8, seed: int = 0) -> StripModel:
+    """A StripModel from labelled rows (``page_text``, ``gold_text``, optional ``site``, ``lang``, ``weight``).
+
+    ``templates`` are the site statistics used for the template feature while training; by default they
+    are fit over the rows' own pages grouped by ``site``.
+    """
+    if not rows:
+        raise ValueError("no training rows")
+    for n, row in enumerate(rows):
+        if not isinstance(row.get("page_text"), str) or not isinstance(row.get("gold_text"), str):
+            raise ValueError(f"row {n}: page_text and gold_text must be strings")
+    if templates is None:
+        templates = TemplateStats()
+        for row in rows:
+            if row.get("site"):
+                templates.add_page(str(row["site"]), str(row["page_text"]))
+    model = StripModel(function_words=learn_function_words(rows), decoder=decoder or Decoder())
+    x, y, w = build_matrix(rows, model, templates, seed=seed)
+    model.net = fit_mlp(x, y, w, hidden=hidden, epochs=epochs, seed=seed)
+    model.training_digest = training_digest(rows)
+    model.meta = {"pages": len(rows), "lines": int(y.size), "content_share": round(float(y.mean()), 4),
+                  "hidden": hidden, "epochs": epochs, "seed": seed}
+    return model
