@@ -91,7 +91,7 @@ def cli() -> None:
 
 
 def _run(command: str, src: str, out: str, log: str | None, overwrite: bool, quiet: bool,
-         config: CleanerConfig) -> None:
+         config: CleanerConfig, engine: str = "local", master: str | None = None) -> None:
     from .io.output import check_output_dir, run_identity, write_run
     from .io.readers import open_source
     from .pipeline import clean
@@ -102,9 +102,19 @@ def _run(command: str, src: str, out: str, log: str | None, overwrite: bool, qui
     config_dict = {k: v for k, v in dataclasses.asdict(config).items() if k != "jobs"}
     identity = run_identity(src_path, command, config_dict)
     check_output_dir(src_path, out_path, identity, overwrite)
+    if master is not None and engine != "spark":
+        raise UsageError("--master needs --engine spark")
+    if engine == "spark":
+        from .spark.run import check_spark_run, spark_clean
+
+        check_spark_run(config)  # usage errors before any output is written
     update, close = _progress(quiet)
     try:
-        summary = write_run(clean(source, config, update), source, out_path,
+        if engine == "spark":
+            outcomes = spark_clean(source, config, master, update)
+        else:
+            outcomes = clean(source, config, update)
+        summary = write_run(outcomes, source, out_path,
                             Path(log) if log else out_path / "provenance.jsonl", identity, config_dict)
     except KeyboardInterrupt as exc:
         raise Interrupted("interrupted; outputs written so far are complete files. Rerun the same command "
@@ -115,6 +125,9 @@ def _run(command: str, src: str, out: str, log: str | None, overwrite: bool, qui
 
 
 def _io_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("--master", help="Spark master URL with --engine spark (default local[*] or spark-submit's).")(fn)
+    fn = click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+                      help="Run in this process pool or on Spark (pip install 'cleaner[spark]'); same results.")(fn)
     fn = click.option("--quiet", "-q", is_flag=True, help="No progress bar.")(fn)
     fn = click.option("--overwrite", is_flag=True, help="Allow an output folder that holds another run.")(fn)
     fn = click.option("--log", type=click.Path(dir_okay=False),
@@ -130,7 +143,7 @@ def _io_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @_config_options
 def clean_cmd(src: str, out: str, log: str | None, overwrite: bool, quiet: bool, **options: Any) -> None:
     """Strip boilerplate and drop near-duplicates (dedup runs on the stripped text)."""
-    _run("clean", src, out, log, overwrite, quiet, build_config(options))
+    _run("clean", src, out, log, overwrite, quiet, build_config(options), options["engine"], options["master"])
 
 
 @cli.command("strip")
@@ -138,7 +151,8 @@ def clean_cmd(src: str, out: str, log: str | None, overwrite: bool, quiet: bool,
 @_config_options
 def strip_cmd(src: str, out: str, log: str | None, overwrite: bool, quiet: bool, **options: Any) -> None:
     """Strip boilerplate only."""
-    _run("strip", src, out, log, overwrite, quiet, build_config(options, dedup=False))
+    _run("strip", src, out, log, overwrite, quiet, build_config(options, dedup=False), options["engine"],
+         options["master"])
 
 
 @cli.command("dedup")
@@ -146,7 +160,8 @@ def strip_cmd(src: str, out: str, log: str | None, overwrite: bool, quiet: bool,
 @_config_options
 def dedup_cmd(src: str, out: str, log: str | None, overwrite: bool, quiet: bool, **options: Any) -> None:
     """Drop near-duplicates only (texts are written unchanged)."""
-    _run("dedup", src, out, log, overwrite, quiet, build_config(options, strip=False))
+    _run("dedup", src, out, log, overwrite, quiet, build_config(options, strip=False), options["engine"],
+         options["master"])
 
 
 @cli.command("restore")
