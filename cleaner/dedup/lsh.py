@@ -54,16 +54,23 @@ def optimal_bands(threshold: float, num_perm: int, min_recall: float = 0.995) ->
     return best[1], best[2]
 
 
-def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """uint64 ``[n, bands]``: a hash of each band's rows, different per band index."""
+def band_keys(signatures: np.ndarray, bands: int, rows: int, chunk: int = 65536) -> np.ndarray:
+    """uint64 ``[n, bands]``: a hash of each band's rows, different per band index.
+
+    Works on ``chunk`` documents at a time so that the uint64 temporaries stay small at 1M documents.
+    """
     n = signatures.shape[0]
-    cols = signatures[:, :bands * rows].reshape(n, bands, rows).astype(np.uint64)
-    acc = np.zeros((n, bands), dtype=np.uint64)
-    for r in range(rows):
-        acc = acc * _BAND_MULT + cols[:, :, r]
-    acc += np.arange(bands, dtype=np.uint64)[None, :] * np.uint64(0xD6E8FEB86659FD93)
-    hashed: np.ndarray = fmix64(acc)
-    return hashed
+    out = np.empty((n, bands), dtype=np.uint64)
+    salt = np.arange(bands, dtype=np.uint64)[None, :] * np.uint64(0xD6E8FEB86659FD93)
+    for lo in range(0, n, chunk):
+        cols = signatures[lo:lo + chunk, :bands * rows].reshape(-1, bands, rows)
+        acc = np.zeros((cols.shape[0], bands), dtype=np.uint64)
+        for r in range(rows):
+            acc *= _BAND_MULT
+            acc += cols[:, :, r]
+        acc += salt
+        out[lo:lo + chunk] = fmix64(acc)
+    return out
 
 
 def stored_keys(keys: np.ndarray) -> np.ndarray:
