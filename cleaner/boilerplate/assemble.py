@@ -36,20 +36,30 @@ def viterbi(logits: np.ndarray, switch_cost: float) -> np.ndarray:
         return np.zeros(0, dtype=bool)
     if switch_cost <= 0:
         return logits > 0
-    half = logits / 2.0
-    score = np.array([-half[0], half[0]])
-    back = np.zeros((n, 2), dtype=np.int8)
+    half = (logits / 2.0).tolist()
+    s0, s1 = -half[0], half[0]
+    back0 = bytearray(n)  # best previous state when in state 0 / 1
+    back1 = bytearray(n)
     for i in range(1, n):
-        stay0, move0 = score[0], score[1] - switch_cost
-        stay1, move1 = score[1], score[0] - switch_cost
-        back[i, 0] = 0 if stay0 >= move0 else 1
-        back[i, 1] = 1 if stay1 >= move1 else 0
-        score = np.array([max(stay0, move0) - half[i], max(stay1, move1) + half[i]])
+        h = half[i]
+        m0 = s1 - switch_cost
+        m1 = s0 - switch_cost
+        if s0 >= m0:
+            n0 = s0
+        else:
+            n0 = m0
+            back0[i] = 1
+        if s1 >= m1:
+            n1 = s1
+            back1[i] = 1
+        else:
+            n1 = m1
+        s0, s1 = n0 - h, n1 + h
     out = np.zeros(n, dtype=bool)
-    state = int(score[1] > score[0])
+    state = 1 if s1 > s0 else 0
     for i in range(n - 1, -1, -1):
-        out[i] = bool(state)
-        state = int(back[i, state])
+        out[i] = state == 1
+        state = back1[i] if state else back0[i]
     return out
 
 

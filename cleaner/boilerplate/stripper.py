@@ -86,7 +86,7 @@ class Stripper:
             return (), ()
         pa, idx = view.pa, view.idx
         logits = model.net.logits(view.x) + model.decoder.bias
-        prob = 1.0 / (1.0 + np.exp(-logits))
+        prob = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
         keep = viterbi(logits, model.decoder.switch_cost)
         starts, ends, stops = pa.starts[idx], pa.ends[idx], pa.stops[idx]
         texts = [text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
@@ -111,6 +111,8 @@ class Stripper:
         lengths = ends - starts
         first, last, later_segs = main_region(keep, body, lengths, GAP)
         secondary_from = _secondary_start(keep, body, k, texts, last, later_segs, lengths)
+        if secondary_from is None:
+            secondary_from = _removed_second_article(k, body & pa.ends_sentence[idx], last, lengths)
         sec_spans: tuple[tuple[int, int], ...] = ()
         if secondary_from is not None:
             keep[secondary_from:] = False
@@ -162,6 +164,25 @@ def _secondary_start(keep: np.ndarray, body: np.ndarray, keys: np.ndarray, texts
                 start = seen[kk]
                 return start
             seen[kk] = i
+    return None
+
+
+def _removed_second_article(keys: np.ndarray, prose: np.ndarray, last: int, lengths: np.ndarray) -> int | None:
+    """Start of a second article after the main one even when the model already removed it (so that its
+    lines are named secondary_article): a short line printed twice, then a run of >= 3 prose lines."""
+    if last < 0:
+        return None
+    m = keys.size
+    seen: dict[int, int] = {}
+    for i in range(last + 1, m):
+        kk = int(keys[i])
+        if kk == 0 or not 10 <= lengths[i] <= 200:
+            continue
+        if kk in seen and i - seen[kk] <= 8:
+            for j in range(i + 1, min(i + 7, m - 2)):
+                if prose[j:j + 3].all() and lengths[j:].sum() >= 400:
+                    return seen[kk]
+        seen.setdefault(kk, i)
     return None
 
 

@@ -1,0 +1,55 @@
+"""Invariants: spans in bounds, sorted and non-overlapping; stripping idempotent; bounded time on adversarial lines."""
+from __future__ import annotations
+
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cleaner.boilerplate import Stripper
+from cleaner.document import apply_removals
+
+LINES = [
+    "Home | News | Sport | Contact", "Login", "", "  • Menu item", "Related articles", "Comments (12)",
+    "The council approved the budget on Tuesday after a long debate about schools and roads.",
+    "لافروف: روسيا منفتحة على الحوار مع الغرب بشأن الاستقرار الاستراتيجي",
+    "أكد وزير الخارجية الروسي أن موسكو تظل منفتحة على الحوار مع الغرب، ولكن ليس من موقع قوة.",
+    "北京时间昨天，中国队在决赛中以三比一战胜对手，获得冠军。", "© 2024 Example", "Photo: Reuters",
+    "Он сказал, что переговоры продолжатся на следующей неделе в Женеве.",
+    "the end.Glued headline without a stop", "\r", "...", "\u200f\u200f\u200f", "12:30",
+]
+
+
+def check(stripper: Stripper, text: str) -> None:
+    out = stripper.strip(text)
+    prev = 0
+    for r in out.removals:
+        assert prev <= r.start < r.end <= len(text)
+        prev = r.end
+    cleaned = apply_removals(text, out.removals)
+    again = stripper.strip(cleaned)
+    assert again.removals == (), (cleaned, again.removals)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(LINES), max_size=40), st.sampled_from(["\n", "\r\n", "\n\n"]))
+def test_spans_and_idempotence(stripper: Stripper, parts: list[str], sep: str) -> None:
+    check(stripper, sep.join(parts))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_arbitrary_text(stripper: Stripper, text: str) -> None:
+    check(stripper, text)
+
+
+def test_adversarial_lines_bounded_time(stripper: Stripper) -> None:
+    nasty = [
+        "." * 200_000, " " * 200_000, "\u200f" * 100_000, ("a." * 100_000), ("( " * 50_000),
+        ("word " * 40_000) + "end", "!" * 1000 + "a" * 100_000, "\n" * 100_000, "| " * 100_000,
+    ]
+    for text in nasty:
+        t0 = time.perf_counter()
+        check(stripper, text)
+        mb = len(text.encode()) / 1e6
+        assert time.perf_counter() - t0 < 2.0 + 4.0 * mb, text[:20]
