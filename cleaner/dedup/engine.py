@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UsageError
 from .cluster import assign_stars, check_keep, cluster_minimums, survivor_order
 from .index import SignatureIndex
 from .lsh import band_keys, candidate_pairs, optimal_bands, stored_keys
@@ -106,7 +107,8 @@ class Deduper:
             raise ValueError("ids, signatures, lengths and kept_fractions must have one entry per document")
         if self._shingles is not None:
             if shingle_sets is None and texts is None:
-                raise ValueError("exact_verify needs the texts (texts=...) or shingle sets (shingle_sets=...)")
+                raise UsageError("exact-verify needs the document texts: this caller passes only signatures to "
+                                 "Deduper.add (texts=... or shingle_sets=... are required); run without exact-verify")
             sets = list(shingle_sets) if shingle_sets is not None else \
                 _shingle_sets(texts or [], self.params)
             if len(sets) != n:

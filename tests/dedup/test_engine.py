@@ -10,6 +10,7 @@ from cleaner.dedup import Deduper, DedupParams, DupInfo, compute_signatures
 from cleaner.dedup.cluster import assign_stars, survivor_order
 from cleaner.dedup.lsh import candidate_probability, optimal_bands
 from cleaner.dedup.shingle import exact_jaccard, shingle_sets
+from cleaner.errors import UsageError
 
 
 def page(seed_pages: dict[str, str], prefix: str) -> str:
@@ -127,7 +128,7 @@ def test_bad_inputs_raise() -> None:
     d = Deduper(DedupParams(num_perm=16))
     with pytest.raises(ValueError):
         d.add(["a"], np.zeros((1, 32), np.uint32), [1], [1.0])
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError, match="exact-verify"):
         Deduper(DedupParams(exact_verify=True)).add(["a"], np.zeros((1, 128), np.uint32), [1], [1.0])
 
 
