@@ -63,12 +63,16 @@ def viterbi(logits: np.ndarray, switch_cost: float) -> np.ndarray:
     return out
 
 
+_CUE_RES = {reason: regex.compile("|".join(regex.escape(w) for w in words)) for reason, words in CUES.items()}
+
+
 def cue_of(line: str) -> str | None:
-    low = line.lower()
-    if len(low) > 80:
+    """The reason a short line's cue words name (comments, related_links, footer, navigation), or None."""
+    if len(line) > 80:
         return None
-    for reason, words in CUES.items():
-        if any(w in low for w in words):
+    low = line.lower()
+    for reason, pattern in _CUE_RES.items():
+        if pattern.search(low):
             return reason
     return None
 
