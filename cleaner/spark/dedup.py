@@ -12,7 +12,8 @@ component's documents in the global survivor order, gives the same verdicts as o
 2. candidate pairs joined to both signatures and verified in the executors (same estimate, or exact
    Jaccard with ``exact_verify``);
 3. connected components of the verified edges (:mod:`.components`, large-star/small-star);
-4. per component, in an executor: :func:`assign_stars` (the verdicts the pipeline uses).
+4. the verified edges grouped by component; per component, in an executor, :func:`assign_stars`
+   (edges carry their ends' ids and sort keys, so no join with the documents is needed).
 
 No pair and no component ever reaches the driver.  A document's place in the survivor order is a
 sort key equal to :func:`cleaner.dedup.cluster.survivor_order`'s order: input position for ``first``;
@@ -38,6 +39,8 @@ __all__ = ["BUCKET_CAP", "bucket_pairs", "resolve_component", "resolve_verdicts"
 #: Members of a bucket listed pairwise in full; the local engine's default (kept in step with it).
 BUCKET_CAP: int = inspect.signature(candidate_pairs).parameters["cap"].default
 
+#: A document in the dedup graph: (position, sort key, id)
+Member = tuple[int, tuple[Any, ...], str]
 #: A verdict: (duplicate_of id or None, similarity to the survivor, cluster id)
 Verdict = tuple[str | None, float, str]
 
@@ -98,17 +101,17 @@ def _similarity(a: tuple[np.ndarray, np.ndarray | None], b: tuple[np.ndarray, np
     return float(np.count_nonzero(a[0] == b[0])) / a[0].shape[0]
 
 
-def resolve_component(members: Iterable[tuple[int, tuple[Any, ...], str]],
-                      edges: Iterable[tuple[int, int, float]]) -> Iterator[tuple[int, Verdict]]:
+def resolve_component(edges: Iterable[tuple[Member, Member, float]]) -> Iterator[tuple[int, Verdict]]:
     """Star clustering of one component: ``(position, verdict)`` per member, as the local Deduper decides.
 
-    ``members`` are ``(position, sort key, id)``; ``edges`` are verified pairs ``(a, b, similarity)``.
+    ``edges`` are the component's verified pairs ``(a, b, similarity)`` whose ends are members
+    ``(position, sort key, id)``; every member has an edge.
     """
-    ordered = sorted(members, key=lambda m: m[1])
-    index = {pos: i for i, (pos, _, _) in enumerate(ordered)}
     e = list(edges)
-    left = np.array([index[a] for a, _, _ in e], dtype=np.int64)
-    right = np.array([index[b] for _, b, _ in e], dtype=np.int64)
+    ordered = sorted({m for a, b, _ in e for m in (a, b)}, key=lambda m: m[1])
+    index = {m[0]: i for i, m in enumerate(ordered)}
+    left = np.array([index[a[0]] for a, _, _ in e], dtype=np.int64)
+    right = np.array([index[b[0]] for _, b, _ in e], dtype=np.int64)
     sims = np.array([w for _, _, w in e], dtype=np.float64)
     n = len(ordered)
     assignment = assign_stars(n, np.arange(n), left, right, sims)
@@ -131,20 +134,20 @@ def resolve_verdicts(docs: Any, params: DedupParams, keep: str, partitions: int,
     bands, r = params.bands
     buckets = live.map(lambda d: (d[0], d[1], d[3])).mapPartitions(lambda it: _band_rows(it, bands, r))
     pairs = buckets.groupByKey(partitions).flatMap(_bucket).distinct(partitions)
-    payload = live.map(lambda d: (d[0], (d[3], d[4])))
+    payload = live.map(lambda d: (d[0], ((d[0], d[1], d[2]), d[3], d[4])))
     threshold = params.threshold
+
+    def verify(x: Any) -> tuple[Member, Member, float]:
+        _, ((ma, sa, ta), (mb, sb, tb)) = x
+        return ma, mb, _similarity((sa, ta), (sb, tb))
+
     verified = (pairs.join(payload, partitions)
-                .map(lambda x: (x[1][0], (x[0], x[1][1])))
+                .map(lambda x: (x[1][0], x[1][1]))
                 .join(payload, partitions)
-                .map(lambda x: (x[1][0][0], x[0], _similarity(x[1][0][1], x[1][1])))
+                .map(verify)
                 .filter(lambda e: e[2] >= threshold)
                 .map(lambda e: (e[0], e[1], min(e[2], 1.0)))
                 .persist())
-    labels = connected_components(verified.map(lambda e: (e[0], e[1])), partitions, rounds=rounds)
-    edges_by_root = (verified.map(lambda e: (e[0], (e[1], e[2])))
-                     .join(labels, partitions)
-                     .map(lambda x: (x[1][1], (x[0], x[1][0][0], x[1][0][1]))))
-    members_by_root = (labels.join(live.map(lambda d: (d[0], (d[1], d[2]))), partitions)
-                       .map(lambda x: (x[1][0], (x[0], x[1][1][0], x[1][1][1]))))
-    return members_by_root.cogroup(edges_by_root, partitions).flatMap(
-        lambda g: resolve_component(g[1][0], g[1][1]))
+    labels = connected_components(verified.map(lambda e: (e[0][0], e[1][0])), partitions, rounds=rounds)
+    by_root = verified.map(lambda e: (e[0][0], e)).join(labels, partitions).map(lambda x: (x[1][1], x[1][0]))
+    return by_root.groupByKey(partitions).flatMap(lambda g: resolve_component(g[1]))
