@@ -135,8 +135,7 @@ def _token_hashes(cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
     powers, inverses = _power_tables(size)
     prefix = np.empty(len(cps) + 1, dtype=np.uint64)
     prefix[0] = 0
-    terms = cps.astype(np.uint64)
-    terms *= powers[:len(cps)]
+    terms = np.multiply(cps, powers[:len(cps)], dtype=np.uint64)  # casts on the fly: no uint64 copy of cps
     np.cumsum(terms, out=prefix[1:])
     sums = prefix[ends] - prefix[starts]
     sums *= inverses[starts]
