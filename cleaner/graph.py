@@ -7,7 +7,7 @@ positions).
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 N = TypeVar("N", bound=Hashable)
 
@@ -54,9 +54,9 @@ def connected_components(edges: Iterable[tuple[N, N]], nodes: Iterable[N] = ()) 
         uf.add(node)
     for a, b in edges:
         uf.union(a, b)
-    smallest: dict[Hashable, N] = {}
-    for node in uf.nodes():
-        root = uf.find(node)
-        if root not in smallest or node < smallest[root]:  # type: ignore[operator]
-            smallest[root] = node  # type: ignore[assignment]
-    return {node: smallest[uf.find(node)] for node in uf.nodes()}  # type: ignore[misc]
+    smallest: dict[Any, Any] = {}
+    for member in uf.nodes():
+        root = uf.find(member)
+        if root not in smallest or member < smallest[root]:
+            smallest[root] = member
+    return {member: smallest[uf.find(member)] for member in uf.nodes()}  # type: ignore[misc]

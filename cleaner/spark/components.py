@@ -64,11 +64,13 @@ def _star_violations(edges: Any, partitions: int) -> int:
     return int(summed.filter(lambda kv: kv[1][0] > 1 or (kv[1][0] == 1 and kv[1][1] > 0)).count())
 
 
-def connected_components(edges: Any, partitions: int | None = None, *, rounds: list[int] | None = None) -> Any:
+def connected_components(edges: Any, partitions: int | None = None, *, rounds: list[int] | None = None,
+                         cached: list[Any] | None = None) -> Any:
     """An RDD ``(node, smallest node of its component)`` for every node of an RDD of undirected edges.
 
     Self-loops are dropped (a node with only a self-loop is absent, as it has no neighbour).  When
-    ``rounds`` is a list, the number of large-star + small-star rounds taken is appended to it.
+    ``rounds`` is a list, the number of large-star + small-star rounds taken is appended to it; the
+    persisted edge RDD the result depends on is appended to ``cached`` (unpersist it when done).
     """
     n_parts = partitions or edges.getNumPartitions()
     current = edges.filter(lambda e: e[0] != e[1]).map(_ordered).distinct(n_parts).persist()
@@ -81,5 +83,7 @@ def connected_components(edges: Any, partitions: int | None = None, *, rounds: l
         current, taken = nxt, taken + 1
     if rounds is not None:
         rounds.append(taken)
+    if cached is not None:
+        cached.append(current)
     # At the fixpoint every edge is (leaf, centre); a centre is its own label.
     return current.flatMap(lambda e: ((e[0], e[1]), (e[1], e[1]))).reduceByKey(min, n_parts)

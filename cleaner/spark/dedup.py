@@ -98,7 +98,7 @@ def _bucket(item: tuple[Any, Iterable[tuple[Any, int]]]) -> Iterator[tuple[int, 
 def _similarity(a: tuple[np.ndarray, np.ndarray | None], b: tuple[np.ndarray, np.ndarray | None]) -> float:
     if a[1] is not None and b[1] is not None:
         return float(exact_jaccard(a[1], b[1]))
-    return float(np.count_nonzero(a[0] == b[0])) / a[0].shape[0]
+    return float(np.count_nonzero(a[0] == b[0])) / int(a[0].shape[0])
 
 
 def resolve_component(edges: Iterable[tuple[Member, Member, float]]) -> Iterator[tuple[int, Verdict]]:
@@ -125,7 +125,7 @@ def resolve_component(edges: Iterable[tuple[Member, Member, float]]) -> Iterator
 
 
 def resolve_verdicts(docs: Any, params: DedupParams, keep: str, partitions: int,
-                     rounds: list[int] | None = None) -> Any:
+                     rounds: list[int] | None = None, cached: list[Any] | None = None) -> Any:
     """Verdicts ``(position, verdict)`` of the documents in a duplicate cluster (the others are alone).
 
     ``docs`` is an RDD of ``(position, sort key, id, signature, shingle set or None)`` of kept documents.
@@ -148,6 +148,9 @@ def resolve_verdicts(docs: Any, params: DedupParams, keep: str, partitions: int,
                 .filter(lambda e: e[2] >= threshold)
                 .map(lambda e: (e[0], e[1], min(e[2], 1.0)))
                 .persist())
-    labels = connected_components(verified.map(lambda e: (e[0][0], e[1][0])), partitions, rounds=rounds)
+    if cached is not None:
+        cached.append(verified)
+    labels = connected_components(verified.map(lambda e: (e[0][0], e[1][0])), partitions, rounds=rounds,
+                                  cached=cached)
     by_root = verified.map(lambda e: (e[0][0], e)).join(labels, partitions).map(lambda x: (x[1][1], x[1][0]))
     return by_root.groupByKey(partitions).flatMap(lambda g: resolve_component(g[1]))

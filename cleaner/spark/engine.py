@@ -47,9 +47,18 @@ __all__ = ["SparkRun", "analyse", "fit_templates", "outcomes"]
 
 @dataclasses.dataclass
 class SparkRun:
-    """What a run measured: rounds of connected components (the rest is in the Spark UI/logs)."""
+    """What a run measured (rounds of connected components) and the RDDs it persisted.
+
+    The persisted RDDs are needed until the results have been read; :meth:`release` frees them.
+    """
 
     cc_rounds: list[int] = dataclasses.field(default_factory=list)
+    cached: list[Any] = dataclasses.field(default_factory=list)
+
+    def release(self) -> None:
+        for rdd in self.cached:
+            rdd.unpersist(blocking=False)
+        self.cached.clear()
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -193,11 +202,13 @@ def analyse(records: Any, config: CleanerConfig, *, model: StripModel | None = N
     parts = partitions or records.getNumPartitions()
     shared = sc.broadcast((config, model if config.strip else None, templates))
     prepared = records.mapPartitions(lambda it: _prepare_partition(it, shared)).persist()
+    if run is not None:
+        run.cached.append(prepared)
     verdicts = None
     if config.dedup:
         docs = _dedup_docs(prepared, config)
         verdicts = resolve_verdicts(docs, DedupParams.from_config(config), config.keep, parts,
-                                    run.cc_rounds if run is not None else None)
+                                    run.cc_rounds if run is not None else None, run.cached if run is not None else None)
     bounds = _partition_bounds(prepared)
     # One shuffle puts each document's Prepared and verdict in the partition of its record (range of
     # positions), sorted by position, so the result zips with the records without moving any text.

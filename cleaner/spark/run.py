@@ -30,8 +30,12 @@ def spark_clean(source: Any, config: CleanerConfig, master: str | None = None,
     """The Outcomes of a run over a local reader's source (directory, JSONL, Parquet), in input order."""
     check_config(config)
     spark = get_session(master)
+    run = run if run is not None else SparkRun()
     records = records_rdd(spark.sparkContext, source, partitions)
-    for outcome in outcomes(records, config, partitions=partitions, run=run).toLocalIterator():
-        if progress is not None:
-            progress("clean", 1)
-        yield outcome
+    try:
+        for outcome in outcomes(records, config, partitions=partitions, run=run).toLocalIterator():
+            if progress is not None:
+                progress("clean", 1)
+            yield outcome
+    finally:
+        run.release()

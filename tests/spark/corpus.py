@@ -73,8 +73,8 @@ def model_path(tmp: Path) -> str | None:
         StripModel.load(None)
         return None
     except ModelError:
-        rows = [{"page_text": p.read_text(encoding="utf-8"), "gold_text": (EXPECTED / p.name).read_text(encoding="utf-8")}
-                for p in sorted(PAGES.glob("*.txt"))]
+        rows = [{"page_text": p.read_text(encoding="utf-8"),
+                 "gold_text": (EXPECTED / p.name).read_text(encoding="utf-8")} for p in sorted(PAGES.glob("*.txt"))]
         path = tmp / "fixture-model.json"
         train(rows).save(path)
         return str(path)

@@ -36,7 +36,8 @@ def test_long_path_converges(spark: Any) -> None:
     rng = random.Random(3)
     nodes = list(range(300))
     rng.shuffle(nodes)
-    edges = list(zip(nodes[:-1], nodes[1:]))  # one path through shuffled labels: the worst case for label spreading
+    # one path through shuffled labels: the worst case for label spreading
+    edges = list(zip(nodes[:-1], nodes[1:], strict=True))
     rounds: list[int] = []
     got = dict(connected_components(spark.sparkContext.parallelize(edges, 3), 3, rounds=rounds).collect())
     assert got == reference(edges)
@@ -57,7 +58,7 @@ def test_bucket_pairs_equal_candidate_pairs(seed: int) -> None:
     keys = rng.integers(0, int(rng.integers(1, 6)), size=(n, bands)).astype(np.uint64)  # few keys: big buckets
     rank = rng.permutation(n)
     left, right = candidate_pairs(keys, rank)
-    want = set(zip(left.tolist(), right.tolist()))
+    want = set(zip(left.tolist(), right.tolist(), strict=True))
     got: set[tuple[int, int]] = set()
     for band in range(bands):
         for key in np.unique(keys[:, band]):

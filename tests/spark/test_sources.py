@@ -12,8 +12,9 @@ from cleaner.io.readers import open_source
 
 def _rows(tmp_path: Path) -> Path:
     path = tmp_path / "edge.jsonl"
-    lines = [json.dumps({"id": "a", "text": "first\u2028page"}), "", "{broken", json.dumps({"id": "a", "text": "again"}),
-             json.dumps([1, 2]), json.dumps({"text": "no id"}), json.dumps({"id": "b"}),
+    lines = [json.dumps({"id": "a", "text": "first\u2028page"}), "", "{broken",
+             json.dumps({"id": "a", "text": "again"}), json.dumps([1, 2]), json.dumps({"text": "no id"}),
+             json.dumps({"id": "b"}),
              json.dumps({"id": "c", "text": 5}), "   ", json.dumps({"id": "line-3", "text": "clash"})]
     lines += [json.dumps({"id": f"x{i}", "text": "w " * (i % 50), "n": i}, ensure_ascii=False) for i in range(300)]
     data = "\n".join(lines).encode("utf-8") + b"\n\xff\xfe broken utf-8\n" + json.dumps({"id": "last"}).encode()
@@ -22,7 +23,8 @@ def _rows(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("partitions", [1, 3, 7])
-def test_jsonl_records_equal_local(spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, partitions: int) -> None:
+def test_jsonl_records_equal_local(spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   partitions: int) -> None:
     from cleaner.spark import sources
 
     monkeypatch.setattr(sources, "RANGE_BYTES", 97)  # many ranges that cut lines anywhere
