@@ -26,6 +26,7 @@ import numpy as np
 from .boilerplate import StripModel, Stripper, TemplateStats
 from .config import CleanerConfig
 from .dedup import Deduper, DedupParams, compute_signatures
+from .dedup.shingle import shingle_sets
 from .document import STATUSES, CleanResult, Document, Removal, Status, apply_removals, normalize_spans
 from .io.readers import RawRecord
 from .text.decode import Decoded, decode_bytes, decode_text
@@ -131,7 +132,8 @@ class _Worker:
         self.stripper = Stripper(model, templates, config.split_articles) if model is not None else None
         self.params = DedupParams.from_config(config)
 
-    def prepare_chunk(self, chunk: list[RawRecord]) -> tuple[list[Prepared], np.ndarray | None]:
+    def prepare_chunk(self, chunk: list[RawRecord]) -> tuple[list[Prepared], np.ndarray | None,
+                                                             list[np.ndarray] | None]:
         prepared, texts = [], []
         for raw in chunk:
             p, cleaned = prepare(raw, self.stripper, self.config)
@@ -141,7 +143,9 @@ class _Worker:
             if p.status == "kept":
                 texts.append(cleaned)
         sigs = compute_signatures(texts, self.params) if self.config.dedup and texts else None
-        return prepared, sigs
+        exact = self.config.dedup and self.config.exact_verify and texts
+        shingles = shingle_sets(texts, self.params.ngram, self.params.char_ngrams) if exact else None
+        return prepared, sigs, shingles
 
     def fit_chunk(self, chunk: list[RawRecord]) -> tuple[TemplateStats, int]:
         stats = TemplateStats(self.config.min_template_pages)
@@ -160,7 +164,7 @@ def _init_worker(config: CleanerConfig, model: StripModel | None, templates: Tem
     _WORKER = _Worker(config, model, templates)
 
 
-def _pool_prepare(chunk: list[RawRecord]) -> tuple[list[Prepared], np.ndarray | None]:
+def _pool_prepare(chunk: list[RawRecord]) -> tuple[list[Prepared], np.ndarray | None, list[np.ndarray] | None]:
     assert _WORKER is not None
     return _WORKER.prepare_chunk(chunk)
 
@@ -272,14 +276,15 @@ def analyse(source: Iterable[RawRecord], config: CleanerConfig, *, model: StripM
     spill = _Spill()
     try:
         with _Engine(config, model if config.strip else None, templates) as engine:
-            for batch, sigs in engine.map("prepare", _chunks(source, config.batch_size)):
+            for batch, sigs, shingles in engine.map("prepare", _chunks(source, config.batch_size)):
                 for p in batch:
                     spill.write(p)
                 if deduper is not None and sigs is not None:
                     kept = [p for p in batch if p.status == "kept"]
                     deduper.add([p.document.id for p in kept], sigs, [p.length for p in kept],
                                 [p.kept_fraction for p in kept],
-                                [_field_value(p.document.meta, field_name) for p in kept] if field_name else None)
+                                [_field_value(p.document.meta, field_name) for p in kept] if field_name else None,
+                                shingle_sets=shingles)
                 progress("clean", len(batch))
         # Only verdicts that say something are kept: memory grows with duplicates, not documents.
         verdicts = {v.id: v for v in (deduper.resolve() if deduper is not None else ())

@@ -142,3 +142,16 @@ def test_restore_of_clean_is_identity_on_generated_texts(tmp_path_factory: pytes
         restored = (base / "back" / r["id"]).read_bytes()
         if not r["repairs"] and r["encoding"]["lossless"]:
             assert restored == original
+
+
+def test_exact_verify_finds_the_same_duplicate(tmp_path: Path, seed_pages: dict[str, str]) -> None:
+    src = tmp_path / "pages.jsonl"
+    texts = list(seed_pages.values())
+    rows = [{"id": f"d{i}", "text": t} for i, t in enumerate(texts)] + [{"id": "copy", "text": texts[1]}]
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "out"
+    code, output = _invoke(["clean", str(src), "-o", str(out), "--exact-verify", "--jobs", "1", "-q"])
+    assert code == 0, output
+    statuses = {r["id"]: (r["status"], r.get("duplicate_of")) for r in _records(out / "provenance.jsonl")}
+    assert statuses["copy"] == ("duplicate", "d1")
+    assert sum(s == "duplicate" for s, _ in statuses.values()) == 1
