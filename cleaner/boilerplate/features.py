@@ -51,7 +51,8 @@ def char_tables() -> tuple[np.ndarray, np.ndarray]:
         elif cat[0] == "M":
             cls[cp] = MARK
         elif cat in ("Cf", "Cc", "Co", "Cn", "Cs"):
-            cls[cp] = SPACE if cat in ("Cf", "Cc") else SYMBOL
+            # format characters (bidi marks, joiners) attach to the text around them, like marks
+            cls[cp] = MARK if cat == "Cf" else SPACE if cat == "Cc" else SYMBOL
         else:
             cls[cp] = SYMBOL
     flags = np.zeros(0x10000, dtype=np.uint8)
