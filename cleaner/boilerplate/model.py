@@ -116,6 +116,8 @@ class StripModel:
             data = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ModelError(f"{where}: not a JSON model file ({exc})") from exc
+        except RecursionError as exc:
+            raise ModelError(f"{where}: not a model file (JSON nested too deeply)") from exc
         return cls.from_dict(data, where)
 
     @classmethod

@@ -7,14 +7,13 @@ only are pruned (they cannot be template lines yet), which bounds memory on huge
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 
 from ..errors import ModelError
-from ..text.fingerprint import codepoint_table, normalize
+from ..text.fingerprint import codepoint_table, nfkc, normalize
 from .features import codepoints, line_bounds, token_hashes
 
 #: A line is a template line when at least this share of the site's pages hold it ...
@@ -39,7 +38,7 @@ def line_keys(text: str, cps: np.ndarray | None = None) -> np.ndarray:
         cps = codepoints(text)
     starts, _, _ = line_bounds(cps)
     n_lines = starts.size
-    norm = unicodedata.normalize("NFKC", text).casefold()
+    norm = nfkc(text).casefold()
     ncps = codepoints(norm) if norm != text else cps
     mapped = codepoint_table()[ncps]
     nl = (ncps == 10) | (ncps == 13)

@@ -12,14 +12,13 @@ is the slow string spelling of the same definition, kept for tests.
 """
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from ..text.fingerprint import codepoint_table, normalize
+from ..text.fingerprint import codepoint_table, nfkc, normalize
 
 _SPACE = 0x20
 _EXPANDS = 0xFFFFFFFF  # in the fold table: the code point casefolds to several characters
@@ -81,7 +80,7 @@ def _folded_batch(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     Equal to ``normalize(text)`` per document up to separator runs (tokens are the same).
     """
     fold = _casefold_table()
-    pre = [unicodedata.normalize("NFKC", t) for t in texts]  # C-speed per document; the rest is array work
+    pre = [nfkc(t) for t in texts]  # C-speed per document; the rest is array work
     mapped = fold[_utf32(pre)]
     lengths = np.fromiter((len(p) + 1 for p in pre), dtype=np.int64, count=len(pre))
     expanding = mapped == _EXPANDS
