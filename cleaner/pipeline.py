@@ -16,7 +16,7 @@ import multiprocessing as mp
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import islice, zip_longest
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +28,7 @@ from .config import CleanerConfig
 from .dedup import Deduper, DedupParams, compute_signatures
 from .dedup.shingle import shingle_sets
 from .document import STATUSES, CleanResult, Document, Removal, Status, apply_removals, normalize_spans
+from .errors import InputError
 from .io.readers import RawRecord
 from .text.decode import Decoded, decode_bytes, decode_text
 
@@ -364,7 +365,9 @@ def clean(source: Sequence[RawRecord] | Iterable[RawRecord], config: CleanerConf
             templates = learned
     results = analyse(source, config, model=model, templates=templates, progress=progress)
     splitter = Stripper(model, None) if model is not None and config.split_articles else None
-    for result, raw in zip(results, source):
+    for result, raw in zip_longest(results, source):
+        if result is None or raw is None:
+            raise InputError("the input changed length while it was being cleaned; rerun on a stable input")
         result, original = materialize(result, raw)
         articles = tuple(split_article(original[s:e], splitter) for s, e in result.articles) if original else ()
         yield Outcome(result, original, raw, articles)

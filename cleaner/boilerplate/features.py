@@ -13,7 +13,6 @@ from functools import lru_cache
 
 import numpy as np
 
-
 # character classes
 SPACE, LOWER, UPPER, DIGIT, PUNCT, SYMBOL, CJK, MARK = range(8)
 N_CLASSES = 8

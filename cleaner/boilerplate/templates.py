@@ -6,7 +6,6 @@ only are pruned (they cannot be template lines yet), which bounds memory on huge
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 

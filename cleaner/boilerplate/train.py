@@ -61,7 +61,8 @@ def learn_function_words(rows: Sequence[Mapping[str, Any]], per_lang: int = 150)
 
 
 def build_matrix(rows: Sequence[Mapping[str, Any]], model: StripModel, templates: TemplateStats | None,
-                 fw_dropout: float = 0.2, seed: int = 0, clean_copies: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 fw_dropout: float = 0.2, seed: int = 0, clean_copies: bool = True
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features, labels and weights over the non-blank lines of all rows."""
     rng = np.random.default_rng(seed)
     xs, ys, ws = [], [], []
