@@ -121,20 +121,9 @@ class JsonlSource:
             raise InputError(f"cannot open {self.path}: {exc.strerror}") from exc
         with fh:
             for lineno, raw in enumerate(fh, 1):
-                if not raw.strip():
-                    continue
-                source = f"{self.path}:{lineno}"
-                try:
-                    rec = json.loads(raw)
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                    yield RawRecord(_unique(f"line-{lineno}", seen), source, None,
-                                    error=f"broken JSON line: {exc}", position=lineno)
-                    continue
-                if not isinstance(rec, dict):
-                    yield RawRecord(_unique(f"line-{lineno}", seen), source, None,
-                                    error="JSON line is not an object", position=lineno)
-                    continue
-                yield _table_record(rec, self.text_field, self.id_field, f"line-{lineno}", source, lineno, seen)
+                record = jsonl_record(raw, str(self.path), lineno, self.text_field, self.id_field, seen)
+                if record is not None:
+                    yield record
 
 
 class ParquetSource:
@@ -161,8 +150,25 @@ class ParquetSource:
         for batch in pf.iter_batches(batch_size=4096):
             for rec in batch.to_pylist():
                 row += 1
-                yield _table_record(rec, self.text_field, self.id_field, f"row-{row}",
+                yield table_record(rec, self.text_field, self.id_field, f"row-{row}",
                                     f"{self.path}:{row}", row, seen)
+
+
+def jsonl_record(raw: bytes, path: str, lineno: int, text_field: str, id_field: str,
+                 seen: dict[str, int]) -> RawRecord | None:
+    """The RawRecord of one JSONL line (None for a blank line); a bad line is a record with ``error``."""
+    if not raw.strip():
+        return None
+    source = f"{path}:{lineno}"
+    try:
+        rec = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return RawRecord(_unique(f"line-{lineno}", seen), source, None, error=f"broken JSON line: {exc}",
+                         position=lineno)
+    if not isinstance(rec, dict):
+        return RawRecord(_unique(f"line-{lineno}", seen), source, None, error="JSON line is not an object",
+                         position=lineno)
+    return table_record(rec, text_field, id_field, f"line-{lineno}", source, lineno, seen)
 
 
 def _unique(doc_id: str, seen: dict[str, int]) -> str:
@@ -172,7 +178,7 @@ def _unique(doc_id: str, seen: dict[str, int]) -> str:
     return doc_id if n == 1 else f"{doc_id}#{n}"
 
 
-def _table_record(rec: dict[str, Any], text_field: str, id_field: str, default_id: str, source: str,
+def table_record(rec: dict[str, Any], text_field: str, id_field: str, default_id: str, source: str,
                   position: int, seen: dict[str, int]) -> RawRecord:
     raw_id = rec.get(id_field)
     base_id = default_id if raw_id is None or raw_id == "" else str(raw_id)

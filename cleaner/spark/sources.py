@@ -9,14 +9,13 @@ as :func:`cleaner.io.readers._unique` does, through a groupBy on the id.
 """
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, UsageError
-from ..io.readers import DirectorySource, JsonlSource, ParquetSource, RawRecord, _table_record
+from ..io.readers import DirectorySource, JsonlSource, ParquetSource, RawRecord, jsonl_record, table_record
 
 __all__ = ["records_rdd", "rows_to_records"]
 
@@ -121,18 +120,9 @@ def _read_range(path: str, start: int, end: int, breaks_before: int, text_field:
 
 
 def _jsonl_record(raw: bytes, path: str, lineno: int, text_field: str, id_field: str) -> Iterator[RawRecord]:
-    if not raw.strip():
-        return
-    source = f"{path}:{lineno}"
-    try:
-        rec = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        yield RawRecord(f"line-{lineno}", source, None, error=f"broken JSON line: {exc}", position=lineno)
-        return
-    if not isinstance(rec, dict):
-        yield RawRecord(f"line-{lineno}", source, None, error="JSON line is not an object", position=lineno)
-        return
-    yield _table_record(rec, text_field, id_field, f"line-{lineno}", source, lineno, {})
+    record = jsonl_record(raw, path, lineno, text_field, id_field, {})
+    if record is not None:
+        yield record
 
 
 # --- Parquet ---------------------------------------------------------------------------------------------
@@ -160,7 +150,7 @@ def _read_row_group(path: str, group: int, first: int, text_field: str, id_field
 
     rows = pq.ParquetFile(path).read_row_group(group).to_pylist()
     for k, rec in enumerate(rows, first + 1):
-        yield _table_record(rec, text_field, id_field, f"row-{k}", f"{path}:{k}", k, {})
+        yield table_record(rec, text_field, id_field, f"row-{k}", f"{path}:{k}", k, {})
 
 
 # --- rows of a DataFrame, and ids -------------------------------------------------------------------------
@@ -172,7 +162,7 @@ def rows_to_records(df: Any, text_field: str, id_field: str) -> Any:
     def convert(item: tuple[Any, int]) -> RawRecord:
         row, k = item
         n = k + 1
-        return _table_record(row.asDict(recursive=True), text_field, id_field, f"row-{n}", f"row-{n}", n, {})
+        return table_record(row.asDict(recursive=True), text_field, id_field, f"row-{n}", f"row-{n}", n, {})
 
     return unique_ids(indexed.map(convert))
 
@@ -193,7 +183,7 @@ def unique_ids(records: Any) -> Any:
         if new is None:
             return r
         broken = r.error is not None and not r.meta and r.error.startswith(_LINE_ERRORS)
-        meta = r.meta if broken else {**r.meta, "original_id": r.id}  # as _table_record vs broken lines
+        meta = r.meta if broken else {**r.meta, "original_id": r.id}  # as table_record vs broken lines
         return RawRecord(new, r.source, r.data, meta, r.error, r.position)
 
     return records.map(rename)
