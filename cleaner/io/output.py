@@ -159,10 +159,12 @@ def write_run(results: Iterable[Outcome], source: Any, out: Path, log: Path,
     remove_stale_temps(out)  # left by a killed run of the same command
     remove_stale_temps(log.parent, log.name)
     atomic_write_bytes(out / MANIFEST, json.dumps(identity, sort_keys=True).encode())
-    sink = make_sink(source, out, config.get("text_field", "text"), config.get("id_field", "id"))
-    prov = AtomicLines(log)
     summary = Summary()
+    sink: _Sink | None = None
+    prov: AtomicLines | None = None
     try:
+        sink = make_sink(source, out, config.get("text_field", "text"), config.get("id_field", "id"))
+        prov = AtomicLines(log)
         prov.write_json(header(identity["input"], getattr(source, "kind", "?"), config))
         for outcome in results:
             raw, original = outcome.raw, outcome.original
@@ -187,8 +189,13 @@ def write_run(results: Iterable[Outcome], source: Any, out: Path, log: Path,
         sink.commit()
         prov.commit()
     except BaseException:
-        sink.abort()
-        prov.abort()
+        # An interrupt can land anywhere, even inside mkstemp before a handle exists: abort what
+        # was opened, then sweep this run's temp names so Ctrl-C leaves nothing behind.
+        for part in (sink, prov):
+            if part is not None:
+                part.abort()
+        remove_stale_temps(out)
+        remove_stale_temps(log.parent, log.name)
         raise
     return summary
 
