@@ -1,6 +1,8 @@
 """Structural decisions after line scores: decoding, duplicates, main body, second article, glued tail, reasons."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import regex
 
@@ -22,8 +24,8 @@ CUES: dict[str, tuple[str, ...]] = {
     "navigation": ("home", "menu", "الرئيسية", "главная", "首页", "αρχική", "strona główna", "خانه", "accueil",
                    "inicio", "startseite", "skip to", "log in", "sign in", "login"),
 }
-_CAPTION = regex.compile(r"\([^()\n]{1,40}\)\s*$|\s/\s[^/\n]{1,40}$|\b(?:photo|getty|reuters|afp|ap photo)\b",
-                         regex.IGNORECASE)
+_CAPTION = re.compile(r"\([^()\n]{1,40}\)\s*$|\s/\s[^/\n]{1,40}$|\b(?:photo|getty|reuters|afp|ap photo)\b",
+                         re.IGNORECASE)
 # a sentence end immediately followed by a letter: the join of a glued headline
 _GLUE = regex.compile(r"[.!?؟。！？](?=[\p{L}])")
 _SENT_END = regex.compile(r"[.!?؟。！？]")
@@ -63,7 +65,8 @@ def viterbi(logits: np.ndarray, switch_cost: float) -> np.ndarray:
     return out
 
 
-_CUE_RES = {reason: regex.compile("|".join(regex.escape(w) for w in words)) for reason, words in CUES.items()}
+# plain literal alternations: the standard engine scans them several times faster than ``regex``
+_CUE_RES = {reason: re.compile("|".join(re.escape(w) for w in words)) for reason, words in CUES.items()}
 
 
 def cue_of(line: str) -> str | None:

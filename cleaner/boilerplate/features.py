@@ -79,7 +79,7 @@ def _powers_for(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class PageTokens:
-    """Token hashes of a page and the line each token belongs to."""
+    """Token hashes of a batch and the (batch-wide) line each token belongs to."""
 
     hashes: np.ndarray  # uint64
     line: np.ndarray  # int64 line index per token
@@ -87,7 +87,11 @@ class PageTokens:
 
 @dataclass
 class PageArrays:
-    """Per-line counts of one page (all lines, blank ones included)."""
+    """Per-line counts of a batch of pages (all lines, blank ones included), concatenated.
+
+    Page ``p`` owns lines ``line_ptr[p]:line_ptr[p + 1]``; offsets (``starts``, ``ends``, ``stops``)
+    are relative to the page's own text.  A batch of one page is the common single-page case.
+    """
 
     starts: np.ndarray  # line start offsets
     ends: np.ndarray  # line end offsets (before the break)
@@ -101,29 +105,87 @@ class PageArrays:
     bullet_start: np.ndarray  # bool
     indent: np.ndarray
     tokens: PageTokens
+    line_ptr: np.ndarray  # (n_pages + 1,) line ranges per page
+    page_len: np.ndarray  # (n_pages,) length of each page's text
 
     @property
     def n_lines(self) -> int:
         return int(self.starts.size)
 
+    @property
+    def n_pages(self) -> int:
+        return int(self.page_len.size)
+
+    @property
+    def page_of_line(self) -> np.ndarray:
+        return np.repeat(np.arange(self.n_pages), np.diff(self.line_ptr))
+
+
+@dataclass
+class Batch:
+    """A batch of texts as one code-point array with page boundaries."""
+
+    texts: list[str]
+    cps: np.ndarray
+    page_start: np.ndarray  # (n_pages,) offsets into cps
+    page_end: np.ndarray
+
+    @classmethod
+    def of(cls, texts: list[str]) -> Batch:
+        lens = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        ends = np.cumsum(lens)
+        return cls(texts, codepoints("".join(texts)), ends - lens, ends)
+
+    def boundary(self) -> np.ndarray:
+        """Bool per position 0..n: True where a page starts or ends."""
+        out = np.zeros(self.cps.size + 1, dtype=bool)
+        out[self.page_start] = True
+        out[self.page_end] = True
+        return out
+
+
+def batch_line_bounds(cps: np.ndarray, page_start: np.ndarray, page_end: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(starts, ends, stops, line_ptr)`` of every page's lines (absolute offsets into ``cps``).
+
+    Per page this is :func:`line_bounds`: CR, LF and CRLF end a line, a page always has one line,
+    and no line or CRLF pair spans two pages.
+    """
+    n = cps.size
+    n_pages = page_start.size
+    bound = np.zeros(n + 1, dtype=bool)
+    bound[page_start] = True
+    bound[page_end] = True
+    is_n = cps == 10
+    is_r = cps == 13
+    next_n = np.zeros(n, dtype=bool)
+    next_n[:-1] = is_n[1:] & ~bound[1:n]
+    prev_r = np.zeros(n, dtype=bool)
+    prev_r[1:] = is_r[:-1] & ~bound[1:n]
+    brk = np.flatnonzero(is_r | (is_n & ~prev_r))
+    bstops = brk + np.where(is_r[brk] & next_n[brk], 2, 1)
+    inner = bstops[~bound[bstops]]  # line starts that are not page starts
+    page_of_inner = np.searchsorted(page_end, inner, side="right")
+    starts = np.concatenate((page_start, inner))
+    pages = np.concatenate((np.arange(n_pages), page_of_inner))
+    order = np.lexsort((starts, pages))
+    starts, pages = starts[order], pages[order]
+    j = np.searchsorted(brk, starts)
+    pend = page_end[pages]
+    has = j < brk.size
+    jj = np.minimum(j, max(brk.size - 1, 0))
+    in_page = has & (brk[jj] < pend) if brk.size else np.zeros(starts.size, dtype=bool)
+    ends = np.where(in_page, brk[jj] if brk.size else 0, pend)
+    stops = np.where(in_page, bstops[jj] if brk.size else 0, pend)
+    line_ptr = np.concatenate(([0], np.cumsum(np.bincount(pages, minlength=n_pages))))
+    return starts.astype(np.int64), ends.astype(np.int64), stops.astype(np.int64), line_ptr
+
 
 def line_bounds(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(starts, ends, stops)`` of the lines, as :func:`cleaner.text.segment.lines` splits them."""
-    n = cps.size
-    is_n = cps == 10
-    is_r = cps == 13
-    next_n = np.concatenate((is_n[1:], [False]))
-    prev_r = np.concatenate(([False], is_r[:-1]))
-    brk = np.flatnonzero(is_r | (is_n & ~prev_r))
-    stops = brk + np.where(is_r[brk] & next_n[brk], 2, 1)
-    ends = brk
-    starts = np.concatenate(([0], stops[:-1])).astype(np.int64) if brk.size else np.zeros(0, dtype=np.int64)
-    if brk.size == 0 or stops[-1] < n:
-        last = int(stops[-1]) if brk.size else 0
-        starts = np.append(starts, last)
-        ends = np.append(ends, n)
-        stops = np.append(stops, n)
-    return starts.astype(np.int64), ends.astype(np.int64), stops.astype(np.int64)
+    starts, ends, stops, _ = batch_line_bounds(cps, np.zeros(1, dtype=np.int64),
+                                               np.array([cps.size], dtype=np.int64))
+    return starts, ends, stops
 
 
 def codepoints(text: str) -> np.ndarray:
@@ -135,8 +197,8 @@ def token_hashes(word_cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> 
     n = word_cps.size
     pw, ipw = _powers_for(n + 1)
     with np.errstate(over="ignore"):
-        prefix = np.concatenate((np.zeros(1, dtype=np.uint64),
-                                 np.cumsum(word_cps.astype(np.uint64) * pw[:n], dtype=np.uint64)))
+        prefix = np.zeros(n + 1, dtype=np.uint64)
+        np.cumsum(word_cps.astype(np.uint64) * pw[:n], dtype=np.uint64, out=prefix[1:])
         h = (prefix[ends] - prefix[starts]) * ipw[starts]
         h ^= (ends - starts).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     return h
@@ -148,14 +210,33 @@ def hash_token(token: str) -> int:
     return int(token_hashes(cps, np.array([0]), np.array([cps.size]))[0])
 
 
+def _first_last(lid: np.ndarray, pos: np.ndarray, n_lines: int) -> tuple[np.ndarray, np.ndarray]:
+    """First and last ``pos`` per line for positions sorted by line (-1 where a line has none)."""
+    first = np.full(n_lines, -1, dtype=np.int64)
+    last = np.full(n_lines, -1, dtype=np.int64)
+    if lid.size:
+        head = np.ones(lid.size, dtype=bool)
+        head[1:] = lid[1:] != lid[:-1]
+        tail = np.ones(lid.size, dtype=bool)
+        tail[:-1] = head[1:]
+        first[lid[head]] = pos[head]
+        last[lid[tail]] = pos[tail]
+    return first, last
+
+
 def page_arrays(text: str, cps: np.ndarray | None = None) -> PageArrays:
-    """Split ``text`` into lines and count character classes, sentence ends and tokens per line."""
-    if cps is None:
-        cps = codepoints(text)
-    starts, ends, stops = line_bounds(cps)
-    n_lines = starts.size
-    low = text.lower()
-    lcps = codepoints(low) if len(low) == len(text) else cps
+    """:func:`batch_arrays` of one page."""
+    return batch_arrays([text])
+
+
+def batch_arrays(texts: list[str]) -> PageArrays:
+    """Split each text into lines and count character classes, sentence ends and tokens per line."""
+    b = Batch.of(texts)
+    cps = b.cps
+    astarts, aends, astops, line_ptr = batch_line_bounds(cps, b.page_start, b.page_end)
+    n_lines = astarts.size
+    lows = [t.lower() for t in texts]
+    lcps = codepoints("".join(lo if len(lo) == len(t) else t for lo, t in zip(lows, texts, strict=True)))
     cls_t, flag_t = char_tables()
     bmp = np.minimum(cps, 0xFFFF)
     cls = cls_t[bmp]
@@ -164,50 +245,48 @@ def page_arrays(text: str, cps: np.ndarray | None = None) -> PageArrays:
         cls = cls.copy()
         cls[astral] = np.where((cps[astral] >= 0x20000) & (cps[astral] <= 0x3FFFF), CJK, SYMBOL)
     flags = flag_t[bmp]
-    marker = np.zeros(cps.size + 1, dtype=np.int64)
-    marker[starts[1:]] = 1
-    line_of = np.cumsum(marker[:-1])
-    inside = np.ones(cps.size, dtype=bool)  # excludes the line-break characters
-    if cps.size:
-        inside[(cps == 10) | (cps == 13)] = False
+    marker = np.bincount(astarts, minlength=cps.size + 1)
+    line_of = np.cumsum(marker[:-1]) - 1
+    inside = (cps != 10) & (cps != 13)  # excludes the line-break characters
     lid = line_of[inside]
     c = cls[inside]
     f = flags[inside]
     cls_counts = np.bincount(lid * N_CLASSES + c, minlength=n_lines * N_CLASSES).reshape(n_lines, N_CLASSES)
     nonspace = cls_counts[:, 1:].sum(axis=1)
-    sent = (f & 1) > 0
-    sent_ends = np.bincount(lid, weights=sent, minlength=n_lines)
+    sent_ends = np.bincount(lid, weights=(f & 1) > 0, minlength=n_lines)
     linky = np.bincount(lid, weights=(f & 4) > 0, minlength=n_lines)
     commas = np.bincount(lid, weights=(f & 16) > 0, minlength=n_lines)
-    pos = np.arange(cps.size, dtype=np.int64)[inside]
+    pos = np.flatnonzero(inside)
     significant = (c != SPACE) & ((f & 2) == 0)
-    last = np.full(n_lines, -1, dtype=np.int64)
-    np.maximum.at(last, lid[significant], pos[significant])
+    _, last = _first_last(lid[significant], pos[significant], n_lines)
     ends_sentence = np.zeros(n_lines, dtype=bool)
     ok = last >= 0
     ends_sentence[ok] = (flags[last[ok]] & 1) > 0
     nonsp = c != SPACE
-    first = np.full(n_lines, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, lid[nonsp], pos[nonsp])
-    has = first < np.iinfo(np.int64).max
+    first, _ = _first_last(lid[nonsp], pos[nonsp], n_lines)
+    has = first >= 0
     bullet_start = np.zeros(n_lines, dtype=bool)
     bullet_start[has] = (flags[first[has]] & 8) > 0
-    indent = np.where(has, first - starts, 0)
-    # tokens: runs of word characters; every CJK character is a token of its own
+    indent = np.where(has, first - astarts, 0)
+    # tokens: runs of word characters; every CJK character is a token of its own; none spans two pages
+    bound = b.boundary()
     word = (cls == LOWER) | (cls == UPPER) | (cls == DIGIT) | (cls == CJK) | (cls == MARK)
     is_cjk = cls == CJK
-    prev_word = np.concatenate(([False], word[:-1]))
-    prev_cjk = np.concatenate(([False], is_cjk[:-1]))
-    tstart = word & (~prev_word | is_cjk | prev_cjk)
-    next_word = np.concatenate((word[1:], [False]))
-    next_cjk = np.concatenate((is_cjk[1:], [False]))
-    tend = word & (~next_word | is_cjk | next_cjk)
+    cut = is_cjk | bound[:-1]  # a token starts here whatever precedes it
+    prev_word = np.zeros(cps.size, dtype=bool)
+    prev_word[1:] = word[:-1] & ~is_cjk[:-1]
+    tstart = word & (~prev_word | cut)
+    next_word = np.zeros(cps.size, dtype=bool)
+    next_word[:-1] = word[1:] & ~is_cjk[1:] & ~bound[1:-1]
+    tend = word & (~next_word | is_cjk)
     ts = np.flatnonzero(tstart)
     te = np.flatnonzero(tend) + 1
     hashes = token_hashes(lcps, ts, te) if ts.size else np.zeros(0, dtype=np.uint64)
     toks = PageTokens(hashes, line_of[ts] if ts.size else np.zeros(0, dtype=np.int64))
-    return PageArrays(starts, ends, stops, nonspace, cls_counts, sent_ends, linky, commas, ends_sentence,
-                      bullet_start, indent, toks)
+    page_off = np.repeat(b.page_start, np.diff(line_ptr))
+    return PageArrays(astarts - page_off, aends - page_off, astops - page_off, nonspace, cls_counts, sent_ends,
+                      linky, commas, ends_sentence, bullet_start, indent, toks, line_ptr,
+                      b.page_end - b.page_start)
 
 
 BASE_NAMES: tuple[str, ...] = (
@@ -232,95 +311,148 @@ def feature_names() -> list[str]:
     return names + list(PAGE_NAMES)
 
 
-def _shift(m: np.ndarray, off: int) -> np.ndarray:
+def _segment_ids(ptr: np.ndarray) -> np.ndarray:
+    return np.repeat(np.arange(ptr.size - 1), np.diff(ptr))
+
+
+def _group_stats(page: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per element: how often its value occurs on its page, and the index of its page's first occurrence."""
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.lexsort((np.arange(values.size), values, page))
+    sv, sp = values[order], page[order]
+    head = np.ones(values.size, dtype=bool)
+    head[1:] = (sv[1:] != sv[:-1]) | (sp[1:] != sp[:-1])
+    group = np.cumsum(head) - 1
+    counts = np.bincount(group)
+    first = order[head]
+    out_count = np.empty(values.size, dtype=np.int64)
+    out_first = np.empty(values.size, dtype=np.int64)
+    out_count[order] = counts[group]
+    out_first[order] = first[group]
+    return out_count, out_first
+
+
+def _shift(m: np.ndarray, off: int, local: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Rows shifted by ``off`` within their page; rows with no neighbour there are zeros with ``pad`` set."""
     out = np.zeros_like(m)
     n = m.shape[0]
     pad = BASE_NAMES.index("pad")
-    if off < 0:
-        out[-off:] = m[: n + off]
-        out[: min(n, -off), pad] = 1.0
-    else:
-        out[: n - off] = m[off:]
-        out[max(0, n - off):, pad] = 1.0
+    src = np.arange(n) + off
+    ok = (local + off >= 0) & (local + off < size)
+    out[ok] = m[src[ok]]
+    out[~ok, pad] = 1.0
     return out
 
 
 def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
-                  fw_sorted: np.ndarray, use_fw: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Feature matrix over the non-blank lines of a page: ``(line_indices, X)``.
+                  fw_sorted: np.ndarray, use_fw: bool | np.ndarray = True,
+                  known: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Feature matrix over the non-blank lines of a batch: ``(line_indices, X, row_ptr)``.
 
     ``keys`` are the normalized-line hashes (0 for blank), ``tshare`` the share of the site's pages
-    holding each line (None when no corpus statistics are known), ``fw_sorted`` the sorted hashes of
-    the learned function words.
+    holding each line (zeros for a page whose site has no statistics), ``known`` per page whether
+    corpus statistics were known (default: ``tshare is not None``), ``fw_sorted`` the sorted hashes of
+    the learned function words, ``use_fw`` whether to use them (one flag, or one per page).  Page ``p``
+    owns rows ``row_ptr[p]:row_ptr[p + 1]``.
     """
+    n_pages = pa.n_pages
     idx = np.flatnonzero(pa.nonspace > 0)
     m = idx.size
     names = feature_names()
+    page_of_line = pa.page_of_line
+    row_ptr = np.searchsorted(idx, pa.line_ptr)
     if m == 0:
-        return idx, np.zeros((0, len(names)))
+        return idx, np.zeros((0, len(names))), row_ptr
+    page = page_of_line[idx]
+    size = np.diff(row_ptr)[page]
+    local = np.arange(m) - row_ptr[page]
     cc = pa.cls_counts[idx].astype(np.float64)
     nons = np.maximum(pa.nonspace[idx].astype(np.float64), 1.0)
     letters = cc[:, LOWER] + cc[:, UPPER] + cc[:, CJK]
     n_lines = pa.n_lines
     tok_line = pa.tokens.line
+    hashes = pa.tokens.hashes
     ntok_all = np.bincount(tok_line, minlength=n_lines).astype(np.float64)
-    if use_fw and fw_sorted.size and pa.tokens.hashes.size:
-        pos = np.searchsorted(fw_sorted, pa.tokens.hashes)
-        pos = np.minimum(pos, fw_sorted.size - 1)
-        is_fw = fw_sorted[pos] == pa.tokens.hashes
+    tok_page = page_of_line[tok_line]
+    if fw_sorted.size and hashes.size:
+        fpos = np.minimum(np.searchsorted(fw_sorted, hashes), fw_sorted.size - 1)
+        is_fw = fw_sorted[fpos] == hashes
+        if isinstance(use_fw, np.ndarray):
+            is_fw &= use_fw[tok_page]
+        elif not use_fw:
+            is_fw[:] = False
     else:
-        is_fw = np.zeros(pa.tokens.hashes.size, dtype=bool)
+        is_fw = np.zeros(hashes.size, dtype=bool)
     fw_all = np.bincount(tok_line, weights=is_fw, minlength=n_lines)
-    if pa.tokens.hashes.size:
-        _, inv, cnt = np.unique(pa.tokens.hashes, return_inverse=True, return_counts=True)
-        tf = np.bincount(tok_line, weights=np.log(cnt[inv]), minlength=n_lines)
-    else:
-        tf = np.zeros(n_lines)
+    tok_count, _ = _group_stats(tok_page, hashes)
+    tf = np.bincount(tok_line, weights=np.log(tok_count), minlength=n_lines) if hashes.size else np.zeros(n_lines)
     ntok = ntok_all[idx]
     k = keys[idx]
-    uniq, kinv, kcnt = np.unique(k, return_inverse=True, return_counts=True)
-    first_pos = np.full(uniq.size, m, dtype=np.int64)
-    np.minimum.at(first_pos, kinv, np.arange(m))
-    later = (first_pos[kinv] < np.arange(m)).astype(np.float64)
+    kcnt, first_pos = _group_stats(page, k)
+    later = (first_pos < np.arange(m)).astype(np.float64)
     adj = np.zeros(m)
-    if m > 1:
-        same = k[1:] == k[:-1]
-        adj[1:] += same
-        adj[:-1] += same
+    same = (k[1:] == k[:-1]) & (page[1:] == page[:-1])
+    adj[1:] += same
+    adj[:-1] += same
     chars = pa.nonspace[idx].astype(np.float64)
-    long_mask = chars >= 20
-    first_long = k[np.argmax(long_mask)] if long_mask.any() else np.uint64(0)
-    total_chars = max(chars.sum(), 1.0)
+    long_idx = np.flatnonzero(chars >= 20)
+    j = np.searchsorted(long_idx, row_ptr[:-1])
+    has_long = j < long_idx.size
+    has_long[has_long] = long_idx[j[has_long]] < row_ptr[1:][has_long]
+    first_long_row = np.where(has_long, long_idx[np.minimum(j, max(long_idx.size - 1, 0))] if long_idx.size
+                              else 0, row_ptr[:-1])  # no long line: the page's first row, key 0
+    first_long_key = np.where(has_long, k[np.minimum(first_long_row, m - 1)], np.uint64(0)).astype(np.uint64)
+    csum_chars = np.concatenate(([0.0], np.cumsum(chars)))
+    page_chars = csum_chars[row_ptr[1:]] - csum_chars[row_ptr[:-1]]
+    total_chars = np.maximum(page_chars, 1.0)
+    max_chars = np.zeros(n_pages)
+    nonempty = row_ptr[1:] > row_ptr[:-1]
+    if nonempty.any():
+        max_chars[nonempty] = np.maximum.reduceat(chars, row_ptr[:-1][nonempty])
     blank = pa.nonspace == 0
-    prev_blank = np.concatenate(([True], blank[:-1]))[idx]
-    next_blank = np.concatenate((blank[1:], [True]))[idx]
+    prev_blank = np.ones(n_lines, dtype=bool)
+    prev_blank[1:] = blank[:-1]
+    prev_blank[pa.line_ptr[:-1][pa.line_ptr[:-1] < n_lines]] = True
+    next_blank = np.ones(n_lines, dtype=bool)
+    next_blank[:-1] = blank[1:]
+    next_blank[pa.line_ptr[1:][pa.line_ptr[1:] > 0] - 1] = True
     starts = pa.starts[idx].astype(np.float64)
-    text_len = max(float(pa.stops[-1]), 1.0)
+    text_len = np.maximum(pa.page_len.astype(np.float64), 1.0)
+    ts = tshare[idx] if tshare is not None else np.zeros(m)
     base = np.column_stack((
         np.log1p(chars), np.log1p(ntok), letters / nons, cc[:, UPPER] / np.maximum(letters, 1.0),
         cc[:, DIGIT] / nons, cc[:, PUNCT] / nons, cc[:, SYMBOL] / nons, cc[:, CJK] / nons,
         pa.ends_sentence[idx], np.log1p(pa.sent_ends[idx]), pa.sent_ends[idx] / (ntok + 1.0),
         np.log1p(pa.linky[idx]), pa.bullet_start[idx], fw_all[idx] / np.maximum(ntok, 1.0),
-        tf[idx] / np.maximum(ntok, 1.0), np.log(kcnt[kinv]), later, adj,
-        np.arange(m) / max(m - 1, 1), starts / text_len,
-        tshare[idx] if tshare is not None else np.zeros(m),
+        tf[idx] / np.maximum(ntok, 1.0), np.log(kcnt), later, adj,
+        local / np.maximum(size - 1, 1), starts / text_len[page], ts,
         np.log1p(pa.indent[idx]), np.log1p(chars / np.maximum(ntok, 1.0)), pa.commas[idx] / (ntok + 1.0),
-        prev_blank, next_blank, chars / max(chars.max(), 1.0), (np.cumsum(chars) - chars) / total_chars,
-        (k == first_long) & (np.arange(m) > np.argmax(long_mask)), np.zeros(m),
+        prev_blank[idx], next_blank[idx], chars / np.maximum(max_chars, 1.0)[page],
+        (csum_chars[:-1] - csum_chars[row_ptr[page]]) / total_chars[page],
+        (k == first_long_key[page]) & (np.arange(m) > first_long_row[page]), np.zeros(m),
     )).astype(np.float64)
-    parts = [base] + [_shift(base, off) for off in OFFSETS]
-    csum = np.cumsum(np.vstack((np.zeros((1, base.shape[1])), base)), axis=0)
-    lo = np.maximum(np.arange(m) - WINDOW, 0)
-    hi = np.minimum(np.arange(m) + WINDOW + 1, m)
+    parts = [base] + [_shift(base, off, local, size) for off in OFFSETS]
+    csum = np.zeros((m + 1, base.shape[1]))
+    np.cumsum(base, axis=0, out=csum[1:])
+    lo = np.maximum(local - WINDOW, 0) + row_ptr[page]
+    hi = np.minimum(local + WINDOW + 1, size) + row_ptr[page]
     parts.append((csum[hi] - csum[lo]) / (hi - lo)[:, None])
     sel = [BASE_NAMES.index(n) for n in ("log_chars", "ends_sentence", "fw_density")]
-    bsum = np.cumsum(base[:, sel], axis=0)
-    cnt = np.arange(1, m + 1, dtype=np.float64)[:, None]
-    before = np.vstack((np.zeros((1, len(sel))), bsum[:-1] / cnt[:-1]))
-    rsum = np.cumsum(base[::-1, sel], axis=0)[::-1]
-    after = np.vstack(((rsum[1:] / cnt[::-1][1:]), np.zeros((1, len(sel)))))
+    cs = csum[:, sel]
+    p0 = row_ptr[page]
+    p1 = row_ptr[page + 1]
+    nb = local[:, None].astype(np.float64)
+    na = (size - 1 - local)[:, None].astype(np.float64)
+    before = np.where(nb > 0, (cs[np.arange(m)] - cs[p0]) / np.maximum(nb, 1.0), 0.0)
+    after = np.where(na > 0, (cs[p1] - cs[np.arange(m) + 1]) / np.maximum(na, 1.0), 0.0)
     parts += [before, after]
-    page_cov = float(is_fw.mean()) if is_fw.size else 0.0
-    page = np.tile([page_cov, np.log1p(m), np.log1p(total_chars), float(tshare is not None)], (m, 1))
-    parts.append(page)
-    return idx, np.hstack(parts)
+    fw_cov = np.bincount(tok_page, weights=is_fw, minlength=n_pages)
+    ntok_page = np.bincount(tok_page, minlength=n_pages)
+    page_cov = np.where(ntok_page > 0, fw_cov / np.maximum(ntok_page, 1), 0.0)
+    if known is None:
+        known = np.full(n_pages, tshare is not None)
+    page_feats = np.column_stack((page_cov, np.log1p(np.diff(row_ptr)), np.log1p(total_chars),
+                                  known.astype(np.float64)))
+    parts.append(page_feats[page])
+    return idx, np.hstack(parts), row_ptr

@@ -8,9 +8,9 @@ import numpy as np
 
 from ..document import Removal, apply_removals, normalize_spans
 from .assemble import glued_tail, main_region, name_reasons, viterbi
-from .features import PageArrays, codepoints, line_features, page_arrays
+from .features import PageArrays, batch_arrays, line_features
 from .model import StripModel
-from .templates import TemplateStats, line_keys
+from .templates import TemplateStats, batch_line_keys
 
 #: removed lines in a row that end the main article
 GAP = 8
@@ -27,32 +27,50 @@ class StripOutcome:
 
 @dataclass
 class PageView:
-    """A page's lines, keys, features and the model's log-odds that each non-blank line is content."""
+    """A batch of pages: lines, keys, features, and corpus statistics of each non-blank line.
+
+    Page ``p`` owns lines ``pa.line_ptr[p]:pa.line_ptr[p + 1]`` and feature rows ``row_ptr[p]:row_ptr[p + 1]``
+    (``idx`` maps rows to lines).  A single page is a batch of one.
+    """
 
     pa: PageArrays
-    keys: np.ndarray
-    idx: np.ndarray  # indices of the non-blank lines
+    keys: np.ndarray  # per line (0 for blank)
+    idx: np.ndarray  # lines of the rows (the non-blank lines)
     x: np.ndarray
-    tcounts: np.ndarray | None  # site page counts of each non-blank line
-    tshare: np.ndarray | None
-    site_pages: int
+    row_ptr: np.ndarray
+    tcounts: np.ndarray  # per row: pages of the site holding the line (0 when unknown)
+    tshare: np.ndarray  # per row: share of the site's pages holding the line (0 when unknown)
+    known: np.ndarray  # per page: whether the site had enough pages for statistics
 
 
 def analyse(text: str, model: StripModel, templates: TemplateStats | None, site: str | None,
             use_fw: bool = True) -> PageView:
-    cps = codepoints(text)
-    keys = line_keys(text, cps)
-    pa = page_arrays(text, cps)
-    stats = templates.share(site, keys) if templates is not None else None
-    tcounts, tshare = stats if stats is not None else (None, None)
-    idx, x = line_features(pa, keys, tshare, model.function_words, use_fw)
-    n = templates.site_pages(site) if templates is not None else 0
-    return PageView(pa, keys, idx, x, tcounts[idx] if tcounts is not None else None,
-                    tshare[idx] if tshare is not None else None, n)
+    return analyse_many([text], model, templates, [site], use_fw)
+
+
+def analyse_many(texts: list[str], model: StripModel, templates: TemplateStats | None,
+                 sites: list[str | None], use_fw: bool | np.ndarray = True) -> PageView:
+    """Lines, keys and the feature matrix of a batch of pages, with array operations over the whole batch."""
+    keys, _ = batch_line_keys(texts)
+    pa = batch_arrays(texts)
+    n_lines = pa.n_lines
+    tcounts = np.zeros(n_lines, dtype=np.int64)
+    tshare = np.zeros(n_lines)
+    known = np.zeros(len(texts), dtype=bool)
+    if templates is not None:
+        ptr = pa.line_ptr.tolist()
+        for p, site in enumerate(sites):
+            stats = templates.share(site, keys[ptr[p]:ptr[p + 1]])
+            if stats is not None:
+                tcounts[ptr[p]:ptr[p + 1]], tshare[ptr[p]:ptr[p + 1]] = stats
+                known[p] = True
+    idx, x, row_ptr = line_features(pa, keys, tshare if known.any() else None, model.function_words, use_fw,
+                                    known)
+    return PageView(pa, keys, idx, x, row_ptr, tcounts[idx], tshare[idx], known)
 
 
 class Stripper:
-    """Strip one page at a time.  Deterministic and stateless between pages."""
+    """Strip pages, one at a time or in batches.  Deterministic and stateless between pages."""
 
     def __init__(self, model: StripModel, templates: TemplateStats | None = None,
                  split_articles: bool = False) -> None:
@@ -64,84 +82,178 @@ class Stripper:
 
     def strip(self, text: str, site: str | None = None) -> StripOutcome:
         """Removal spans for ``text`` (normalized), repeated until a fixed point so that stripping is idempotent."""
-        removals, secondary = self._once(text, site)
-        for _ in range(MAX_PASSES):
-            if not removals:
-                break
-            cleaned = apply_removals(text, removals)
-            if not cleaned.strip():
-                break
-            more, _ = self._once(cleaned, site)
-            if not more:
-                break
-            removals = normalize_spans([*removals, *_map_back(removals, more, len(text))], len(text))
-        return StripOutcome(removals, secondary)
+        return self.strip_many([text], [site])[0]
 
-    def _once(self, text: str, site: str | None) -> tuple[tuple[Removal, ...], tuple[tuple[int, int], ...]]:
+    def strip_many(self, texts: list[str], sites: list[str | None] | None = None) -> list[StripOutcome]:
+        """:meth:`strip` of each text; the batch shares the array work, the result is the same."""
+        sites = sites if sites is not None else [None] * len(texts)
+        first = self._once_many(texts, sites)
+        removals = [r for r, _ in first]
+        todo = [p for p, r in enumerate(removals) if r]
+        for _ in range(MAX_PASSES):
+            cleaned = {p: apply_removals(texts[p], removals[p]) for p in todo}
+            todo = [p for p in todo if cleaned[p].strip()]
+            if not todo:
+                break
+            more = self._once_many([cleaned[p] for p in todo], [sites[p] for p in todo])
+            nxt = []
+            for p, (extra, _) in zip(todo, more, strict=True):
+                if extra:
+                    n = len(texts[p])
+                    removals[p] = normalize_spans([*removals[p], *_map_back(removals[p], extra, n)], n)
+                    nxt.append(p)
+            todo = nxt
+        return [StripOutcome(r, sec) for r, (_, sec) in zip(removals, first, strict=True)]
+
+    def _once_many(self, texts: list[str], sites: list[str | None]
+                   ) -> list[tuple[tuple[Removal, ...], tuple[tuple[int, int], ...]]]:
         model = self.model
         assert model.net is not None
-        view = analyse(text, model, self.templates, site)
-        m = view.idx.size
-        if m == 0:
-            return (), ()
-        pa, idx = view.pa, view.idx
-        logits = model.net.logits(view.x) + model.decoder.bias
+        view = analyse_many(texts, model, self.templates, sites)
+        logits = model.net.logits(view.x) + model.decoder.bias if view.idx.size else np.zeros(0)
         prob = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
-        keep = viterbi(logits, model.decoder.switch_cost)
-        starts, ends, stops = pa.starts[idx], pa.ends[idx], pa.stops[idx]
-        texts = [text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
-        k = view.keys[idx]
-        uniq, inv = np.unique(k, return_inverse=True)
-        first_pos = np.full(uniq.size, m, dtype=np.int64)
-        np.minimum.at(first_pos, inv, np.arange(m))
-        first_of = first_pos[inv]
-        later = first_of < np.arange(m)
-        adjacent = np.zeros(m, dtype=bool)
-        if m > 1:
-            same = k[1:] == k[:-1]
-            adjacent[1:] |= same
-            adjacent[:-1] |= same
-        template = np.zeros(m, dtype=bool)
-        if view.tshare is not None and view.tcounts is not None:
-            template = view.tshare >= HARD_TEMPLATE_SHARE
-            keep &= ~template
-        keep &= ~later
-        ntok = np.bincount(pa.tokens.line, minlength=pa.n_lines)[idx]
-        body = (ntok >= 8) | (pa.nonspace[idx] >= 40)
-        lengths = ends - starts
-        first, last, later_segs = main_region(keep, body, lengths, GAP)
-        secondary_from = _secondary_start(keep, body, k, texts, last, later_segs, lengths)
-        if secondary_from is None:
-            secondary_from = _removed_second_article(k, body & pa.ends_sentence[idx], last, lengths)
-        sec_spans: tuple[tuple[int, int], ...] = ()
-        if secondary_from is not None:
-            keep[secondary_from:] = False
-            sec_spans = ((int(starts[secondary_from]), int(pa.stops[-1])),)
-        glue: tuple[int, int] | None = None
-        kept_main = np.flatnonzero(keep[: last + 1]) if last >= 0 else np.zeros(0, dtype=np.int64)
-        if kept_main.size:
-            j = int(kept_main[-1])
-            off = glued_tail(texts[j])
-            if off is not None:
-                glue = (int(starts[j]) + off, int(ends[j]))
-        first_kept = keep[first_of]
-        reasons = name_reasons(texts, keep, first, last, later, adjacent, first_kept,
-                               pa.bullet_start[idx], ntok)
-        out: list[Removal] = []
-        for i in np.flatnonzero(~keep).tolist():
-            ev = None
-            if template[i]:
-                reason = "site_template"
-                ev = {"site_pages": int(view.tcounts[i]) if view.tcounts is not None else 0}
-            elif secondary_from is not None and i >= secondary_from:
-                reason = "secondary_article"
-            else:
-                reason = reasons[i]
-            out.append(Removal(int(starts[i]), int(stops[i]), reason, round(float(1.0 - prob[i]), 4), ev))
-        if glue is not None:
-            out.append(Removal(glue[0], glue[1], "glued_headline", 1.0))
-        out.extend(_blank_lines(pa, idx, keep, out))
-        return normalize_spans(out, len(text)), sec_spans
+        pa = view.pa
+        ntok_lines = np.bincount(pa.tokens.line, minlength=pa.n_lines)
+        lptr, rptr = pa.line_ptr.tolist(), view.row_ptr.tolist()
+        out = []
+        for p, text in enumerate(texts):
+            r0, r1 = rptr[p], rptr[p + 1]
+            if r0 == r1:
+                out.append(((), ()))
+                continue
+            l0, l1 = lptr[p], lptr[p + 1]
+            page = _Page(text, pa.starts[l0:l1], pa.ends[l0:l1], pa.stops[l0:l1], pa.nonspace[l0:l1],
+                         pa.ends_sentence[l0:l1], pa.bullet_start[l0:l1], ntok_lines[l0:l1],
+                         view.idx[r0:r1] - l0, view.keys[l0:l1], logits[r0:r1], prob[r0:r1],
+                         view.tcounts[r0:r1] if view.known[p] else None,
+                         view.tshare[r0:r1] if view.known[p] else None)
+            out.append(_decide(page, model.decoder.switch_cost))
+        return out
+
+
+@dataclass
+class _Page:
+    """One page's slice of a batch: per-line arrays (all lines) and per-row arrays (non-blank lines)."""
+
+    text: str
+    starts: np.ndarray
+    ends: np.ndarray
+    stops: np.ndarray
+    nonspace: np.ndarray
+    ends_sentence: np.ndarray
+    bullet_start: np.ndarray
+    ntok: np.ndarray
+    idx: np.ndarray
+    keys: np.ndarray
+    logits: np.ndarray
+    prob: np.ndarray
+    tcounts: np.ndarray | None
+    tshare: np.ndarray | None
+
+
+def _decide(pg: _Page, switch_cost: float) -> tuple[tuple[Removal, ...], tuple[tuple[int, int], ...]]:
+    """Keep/remove decisions and reasons for one page, as normalized Removal spans."""
+    text, idx = pg.text, pg.idx
+    m = idx.size
+    keep = viterbi(pg.logits, switch_cost)
+    starts, ends = pg.starts[idx], pg.ends[idx]
+    texts = [text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+    k = pg.keys[idx]
+    uniq, inv = np.unique(k, return_inverse=True)
+    first_pos = np.full(uniq.size, m, dtype=np.int64)
+    np.minimum.at(first_pos, inv, np.arange(m))
+    first_of = first_pos[inv]
+    later = first_of < np.arange(m)
+    adjacent = np.zeros(m, dtype=bool)
+    if m > 1:
+        same = k[1:] == k[:-1]
+        adjacent[1:] |= same
+        adjacent[:-1] |= same
+    template = np.zeros(m, dtype=bool)
+    if pg.tshare is not None and pg.tcounts is not None:
+        template = pg.tshare >= HARD_TEMPLATE_SHARE
+        keep &= ~template
+    keep &= ~later
+    ntok = pg.ntok[idx]
+    body = (ntok >= 8) | (pg.nonspace[idx] >= 40)
+    lengths = ends - starts
+    first, last, later_segs = main_region(keep, body, lengths, GAP)
+    secondary_from = _secondary_start(keep, body, k, texts, last, later_segs, lengths)
+    if secondary_from is None:
+        secondary_from = _removed_second_article(k, body & pg.ends_sentence[idx], last, lengths)
+    sec_spans: tuple[tuple[int, int], ...] = ()
+    if secondary_from is not None:
+        keep[secondary_from:] = False
+        sec_spans = ((int(starts[secondary_from]), int(pg.stops[-1])),)
+    glue: tuple[int, int] | None = None
+    kept_main = np.flatnonzero(keep[: last + 1]) if last >= 0 else np.zeros(0, dtype=np.int64)
+    if kept_main.size:
+        j = int(kept_main[-1])
+        off = glued_tail(texts[j])
+        if off is not None:
+            glue = (int(starts[j]) + off, int(ends[j]))
+    first_kept = keep[first_of]
+    reasons = name_reasons(texts, keep, first, last, later, adjacent, first_kept,
+                           pg.bullet_start[idx], ntok)
+    if secondary_from is not None:
+        reasons[secondary_from:] = ["secondary_article"] * (m - secondary_from)
+    evidence = np.full(m, -1, dtype=np.int64)
+    if template.any():
+        for i in np.flatnonzero(template).tolist():
+            reasons[i] = "site_template"
+        evidence[template] = pg.tcounts[template] if pg.tcounts is not None else 0
+    spans = _line_spans(pg, keep, reasons, evidence)
+    if glue is not None:
+        spans.append(Removal(glue[0], glue[1], "glued_headline", 1.0))
+        spans.sort(key=lambda r: r.start)
+    return tuple(spans), sec_spans
+
+
+def _line_spans(pg: _Page, keep: np.ndarray, reasons: list[str], evidence: np.ndarray) -> list[Removal]:
+    """Removal spans of the removed lines, with the blank lines that follow them (or open the page).
+
+    Consecutive lines removed for the same reason (and evidence) make one span scored by its highest
+    line score; blank lines score 1.0 and take the reason of the removed line before them.
+    """
+    n = pg.starts.size
+    idx = pg.idx
+    codes = {r: c for c, r in enumerate(sorted(set(reasons)))}
+    names = sorted(codes, key=codes.__getitem__)
+    row_code = np.fromiter((codes[r] for r in reasons), dtype=np.int64, count=len(reasons))
+    # each line's row: its own for a non-blank line, the previous non-blank line's for a blank one
+    # (the first non-blank line's for blank lines opening the page)
+    row_of = np.searchsorted(idx, np.arange(n), side="right") - 1
+    blank = np.ones(n, dtype=bool)
+    blank[idx] = False
+    opening = row_of < 0
+    src = np.maximum(row_of, 0)
+    removed = ~keep[src]
+    code = row_code[src]
+    ev = evidence[src]
+    score = np.where(blank, 1.0, 1.0 - pg.prob[src])
+    if opening.any():  # blank lines before the first text: the first line's reason when it is removed
+        other = codes.get("other")
+        if other is None:
+            names.append("other")
+            other = len(names) - 1
+        removed[opening] = True
+        code[opening] = np.where(keep[0], other, row_code[0])
+    ev[blank] = -1
+    lines = np.flatnonzero(removed & (pg.stops > pg.starts))
+    if lines.size == 0:
+        return []
+    new_run = np.ones(lines.size, dtype=bool)
+    new_run[1:] = (lines[1:] != lines[:-1] + 1) | (code[lines[1:]] != code[lines[:-1]]) \
+        | (ev[lines[1:]] != ev[lines[:-1]])
+    heads = np.flatnonzero(new_run)
+    tails = np.append(heads[1:], lines.size) - 1
+    best = np.maximum.reduceat(score[lines], heads)
+    out = []
+    for h, t, b in zip(heads.tolist(), tails.tolist(), best.tolist(), strict=True):
+        e = int(ev[lines[h]])
+        out.append(Removal(int(pg.starts[lines[h]]), int(pg.stops[lines[t]]), names[code[lines[h]]],
+                           1.0 if b >= 1.0 else round(b, 4), {"site_pages": e} if e >= 0 else None))
+    return out
 
 
 def _secondary_start(keep: np.ndarray, body: np.ndarray, keys: np.ndarray, texts: list[str], last: int,
@@ -184,26 +296,6 @@ def _removed_second_article(keys: np.ndarray, prose: np.ndarray, last: int, leng
                     return seen[kk]
         seen.setdefault(kk, i)
     return None
-
-
-def _blank_lines(pa: PageArrays, idx: np.ndarray, keep: np.ndarray, removals: list[Removal]) -> list[Removal]:
-    """Blank lines that follow a removed line (or open the page) go with it, so blank runs do not pile up."""
-    blank = np.flatnonzero(pa.nonspace == 0)
-    if blank.size == 0:
-        return []
-    pos = np.searchsorted(idx, blank) - 1  # the non-blank line before each blank line
-    out = []
-    reason_at = {r.start: r.reason for r in removals}
-    for b, p in zip(blank.tolist(), pos.tolist(), strict=True):
-        if p < 0:
-            nxt = p + 1
-            reason = reason_at.get(int(pa.starts[idx[nxt]]), "other") if nxt < idx.size and not keep[nxt] else "other"
-        elif not keep[p]:
-            reason = reason_at.get(int(pa.starts[idx[p]]), "other")
-        else:
-            continue
-        out.append(Removal(int(pa.starts[b]), int(pa.stops[b]), reason, 1.0))
-    return out
 
 
 def _map_back(done: tuple[Removal, ...], more: tuple[Removal, ...], length: int) -> list[Removal]:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import ModelError
 from ..text.fingerprint import codepoint_table, nfkc, normalize
-from .features import codepoints, line_bounds, token_hashes
+from .features import Batch, batch_line_bounds, codepoints, line_bounds, token_hashes
 
 #: A line is a template line when at least this share of the site's pages hold it ...
 TEMPLATE_SHARE = 0.5
@@ -33,51 +33,73 @@ def line_keys(text: str, cps: np.ndarray | None = None) -> np.ndarray:
 
     Equal to ``key_of(normalize(line))`` per line, computed for the whole page with array operations.
     """
-    if cps is None:
-        cps = codepoints(text)
-    starts, _, _ = line_bounds(cps)
-    n_lines = starts.size
-    norm = nfkc(text).casefold()
-    ncps = codepoints(norm) if norm != text else cps
+    return batch_line_keys([text])[0]
+
+
+def batch_line_keys(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(keys, line_ptr)``: :func:`line_keys` of each text, concatenated (page p owns keys[ptr[p]:ptr[p+1]])."""
+    batch = Batch.of(texts)
+    _, _, _, line_ptr = batch_line_bounds(batch.cps, batch.page_start, batch.page_end)
+    norms = [nfkc(t).casefold() for t in texts]
+    nbatch = Batch.of(norms)
+    ncps = nbatch.cps
     mapped = codepoint_table()[ncps]
     nl = (ncps == 10) | (ncps == 13)
     mapped[nl] = ncps[nl]
-    folded = mapped[mapped != 0]
-    fst, fen, _ = line_bounds(folded)
-    if fst.size != n_lines:  # NFKC created or removed a line break: fall back to line by line
-        return np.fromiter((key_of(normalize(text[a:b])) for a, b in zip(*line_bounds(cps)[:2], strict=True)),
-                           dtype=np.uint64, count=n_lines)
+    kept = mapped != 0
+    folded = mapped[kept]
+    csum = np.concatenate(([0], np.cumsum(kept)))
+    fst, fen, _, fptr = batch_line_bounds(folded, csum[nbatch.page_start], csum[nbatch.page_end])
+    n_lines = np.diff(line_ptr)
+    mismatch = np.flatnonzero(np.diff(fptr) != n_lines)
     # collapse separator runs and strip each line: drop a space after a space/line start or before a line end
+    f_start = csum[nbatch.page_start]
+    f_end = csum[nbatch.page_end]
     sp = folded == 0x20
     brk = (folded == 10) | (folded == 13)
-    prev_gap = np.concatenate(([True], sp[:-1] | brk[:-1]))
-    next_end = np.concatenate((brk[1:], [True]))
-    line_of = np.zeros(folded.size + 1, dtype=np.int64)
-    line_of[fst[1:]] = 1
-    line_of = np.cumsum(line_of[:-1])
+    starts_mark = np.bincount(fst, minlength=folded.size + 1)
+    line_of = np.cumsum(starts_mark[:-1]) - 1
+    line_start = np.zeros(folded.size, dtype=bool)
+    line_start[fst[fst < folded.size]] = True
+    prev_gap = np.ones(folded.size, dtype=bool)
+    prev_gap[1:] = sp[:-1] | brk[:-1]
+    prev_gap |= line_start
     keep = ~brk & ~(sp & prev_gap)
-    # a space is also dropped when only spaces follow it up to the line end
-    rev_sp_run = _trailing_space(sp, brk)
-    keep &= ~(sp & rev_sp_run)
-    del next_end
+    # a space is also dropped when only spaces follow it up to the line end or the page end
+    page_end_of = np.repeat(f_end, f_end - f_start)
+    keep &= ~(sp & _trailing_space(sp, brk, page_end_of))
     chars = folded[keep]
     lid = line_of[keep]
-    counts = np.bincount(lid, minlength=n_lines)
+    total = int(fptr[-1])
+    counts = np.bincount(lid, minlength=total)
     bounds = np.concatenate(([0], np.cumsum(counts)))
     h = token_hashes(chars, bounds[:-1], bounds[1:])
     h[counts == 0] = 0
     h[(counts > 0) & (h == 0)] = 1
-    return h
+    if mismatch.size == 0:
+        return h, line_ptr
+    # NFKC created or removed a line break in these pages: key them line by line
+    parts = []
+    redo = set(mismatch.tolist())
+    for p in range(len(texts)):
+        if p in redo:
+            cps = codepoints(texts[p])
+            parts.append(np.fromiter((key_of(normalize(texts[p][a:b]))
+                                      for a, b in zip(*line_bounds(cps)[:2], strict=True)),
+                                     dtype=np.uint64, count=int(n_lines[p])))
+        else:
+            parts.append(h[fptr[p]:fptr[p + 1]])
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64), line_ptr
 
 
-def _trailing_space(sp: np.ndarray, brk: np.ndarray) -> np.ndarray:
-    """True for spaces followed only by spaces up to the next line break (or the end)."""
+def _trailing_space(sp: np.ndarray, brk: np.ndarray, page_end_of: np.ndarray) -> np.ndarray:
+    """True for spaces followed only by spaces up to the next line break or the end of their page."""
     n = sp.size
     # index of the next non-space character at or after each position
     nonsp_idx = np.where(~sp, np.arange(n), n)
     nxt = np.minimum.accumulate(nonsp_idx[::-1])[::-1]
     ext_brk = np.concatenate((brk, [True]))
-    return ext_brk[nxt]
+    return ext_brk[nxt] | (nxt >= page_end_of)
 
 
 class TemplateStats:

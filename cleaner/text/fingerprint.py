@@ -100,6 +100,8 @@ _MARK_RUN = re.compile("([\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u
 
 def nfkc(text: str) -> str:
     """NFKC with runs of combining marks capped at 30 (stream-safe), so hostile input stays linear."""
+    if text.isascii():  # already NFKC, and no marks to cap
+        return text
     return unicodedata.normalize("NFKC", _MARK_RUN.sub(r"\1", text))
 
 
