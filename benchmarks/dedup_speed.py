@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from corpus import generate, remixed  # noqa: E402
 
 from cleaner.dedup import Deduper, DedupParams, compute_signatures  # noqa: E402
+from cleaner.dedup.minhash import signatures_and_shingles  # noqa: E402
 
 WORD = re.compile(r"\w+")
 BATCH = 1000
@@ -46,12 +47,13 @@ def ours(texts: Sequence[str], params: DedupParams) -> None:
 
 
 def engine(texts: Sequence[str], params: DedupParams) -> None:
-    """The full engine in one process: signatures, Deduper.add per batch, resolve."""
+    """The full engine in one process: signatures + shingles, Deduper.add per batch, resolve (default verify)."""
     d = Deduper(params)
     for lo in range(0, len(texts), BATCH):
         part = texts[lo:lo + BATCH]
-        d.add([str(i) for i in range(lo, lo + len(part))], compute_signatures(part, params),
-              [len(t) for t in part], [1.0] * len(part))
+        sigs, shingles = signatures_and_shingles(part, params)
+        d.add([str(i) for i in range(lo, lo + len(part))], sigs, [len(t) for t in part], [1.0] * len(part),
+              shingles=shingles)
     d.resolve()
 
 
@@ -80,16 +82,33 @@ def rensa_update(texts: Sequence[str], params: DedupParams) -> None:
         m.digest()
 
 
-def cli_hook(jsonl: Path, jobs: int) -> float:
-    """Seconds for the full ``cleaner dedup`` CLI on a JSONL corpus (for the pipeline owner to wire)."""
-    out = jsonl.with_suffix(f".out{jobs}")
+def cli_hook(jsonl: Path, jobs: int) -> tuple[float, float]:
+    """Wall and CPU seconds (children included) of the full ``cleaner dedup`` CLI on a JSONL corpus.
+
+    It reads, decodes, signs, verifies, clusters, and writes the kept rows and the provenance log.
+    """
+    out = jsonl.parent / f"out{jobs}"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "cleaner", "dedup", str(jsonl), str(out), "--jobs", str(jobs)],
-                   check=True, capture_output=True)
-    return time.perf_counter() - start
+    subprocess.run([sys.executable, "-m", "cleaner", "dedup", str(jsonl), "-o", str(out), "--jobs", str(jobs),
+                    "--overwrite", "--quiet"], check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
-def table(docs: int, repeats: int) -> None:
+def _write_jsonl(texts: Sequence[str], path: Path) -> Path:
+    import json
+
+    with path.open("w", encoding="utf-8") as fh:
+        for i, t in enumerate(texts):
+            fh.write(json.dumps({"id": f"p{i:07d}", "text": t}, ensure_ascii=False) + "\n")
+    return path
+
+
+def table(docs: int, repeats: int, cli: bool = True) -> None:
+    import tempfile
+
     params = DedupParams()
     texts = [p.text for p in generate(docs)]
     compute_signatures(texts[:10], params)  # build the lookup tables outside the timings
@@ -100,12 +119,20 @@ def table(docs: int, repeats: int) -> None:
     samples = [texts[: max(50, int(len(texts) * share))] for _, _, share in rows]
     runs: list[list[float]] = [[] for _ in rows]
     cpu: list[list[float]] = [[] for _ in rows]
-    for _ in range(repeats):  # interleaved, so that load from other processes hits every row alike
-        for k, (_, fn, _) in enumerate(rows):
-            start, start_cpu = time.perf_counter(), time.process_time()
-            fn(samples[k], params)
-            runs[k].append(time.perf_counter() - start)
-            cpu[k].append(time.process_time() - start_cpu)
+    cli_runs: dict[int, list[tuple[float, float]]] = {1: [], 2: []} if cli else {}
+    loads: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="dedup-speed-") as tmp:
+        jsonl = _write_jsonl(texts, Path(tmp) / "pages.jsonl") if cli else None
+        for _ in range(repeats):  # interleaved, so that load from other processes hits every row alike
+            loads.append(os.getloadavg()[0])
+            for k, (_, fn, _) in enumerate(rows):
+                start, start_cpu = time.perf_counter(), time.process_time()
+                fn(samples[k], params)
+                runs[k].append(time.perf_counter() - start)
+                cpu[k].append(time.process_time() - start_cpu)
+            for jobs in cli_runs:
+                assert jsonl is not None
+                cli_runs[jobs].append(cli_hook(jsonl, jobs))
     results = []
     for (name, _, _), sample, times, cpu_times in zip(rows, samples, runs, cpu, strict=True):
         mb = sum(len(t.encode("utf-8")) for t in sample) / 1e6
@@ -114,14 +141,25 @@ def table(docs: int, repeats: int) -> None:
     base = results[0][2]
     print(f"corpus: {docs} pages, {sum(len(t.encode()) for t in texts) / docs / 1000:.2f} KB avg; "
           f"num_perm={params.num_perm}, word {params.ngram}-grams; median of {repeats}")
-    print(f"load average before: {os.getloadavg()[0]:.1f}; 'CPU MB/s' divides by process CPU time (per-core rate "
-          "on a shared machine)")
+    print(f"load average (1 min) at each repeat: {', '.join(f'{x:.1f}' for x in loads)}; 'CPU MB/s' divides by "
+          "process CPU time (per-core rate on a shared machine)")
     print(f"| {'method':44} | {'docs timed':>10} | {'MB/s':>8} | {'docs/s':>9} | {'ours is x faster':>16} "
           f"| {'CPU MB/s':>8} | {'x (CPU)':>7} |")
     print(f"|{'-' * 46}|{'-' * 12}|{'-' * 10}|{'-' * 11}|{'-' * 18}|{'-' * 10}|{'-' * 9}|")
     for name, n, mbs, dps, cpu_mbs in results:
         print(f"| {name:44} | {n:>10} | {mbs:8.2f} | {dps:9.0f} | {base / mbs:16.1f} | {cpu_mbs:8.2f} "
               f"| {results[0][4] / cpu_mbs:7.1f} |")
+    mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
+    walls = {}
+    for jobs, samples_ in cli_runs.items():
+        walls[jobs] = statistics.median(w for w, _ in samples_)
+        cpu_s = statistics.median(c for _, c in samples_)
+        name = f"cleaner dedup CLI (JSONL in/out), --jobs {jobs}"
+        print(f"| {name:44} | {docs:>10} | {mb / walls[jobs]:8.2f} | {docs / walls[jobs]:9.0f} | "
+              f"{base / (mb / walls[jobs]):16.1f} | {mb / cpu_s:8.2f} | {results[0][4] / (mb / cpu_s):7.1f} |")
+    if len(walls) == 2:
+        print(f"CLI speed-up, --jobs 2 vs --jobs 1 (median wall): {walls[1] / walls[2]:.2f}x; "
+              f"all runs (wall s): {cli_runs}")
 
 
 def scale_one(n: int) -> None:
@@ -136,8 +174,9 @@ def scale_one(n: int) -> None:
     def flush() -> None:
         nonlocal sig_time, sig_cpu, count
         start, start_cpu = time.perf_counter(), time.process_time()
-        sigs = compute_signatures(batch, params)
-        d.add([str(i) for i in range(count, count + len(batch))], sigs, [len(t) for t in batch], [1.0] * len(batch))
+        sigs, shingles = signatures_and_shingles(batch, params)
+        d.add([str(i) for i in range(count, count + len(batch))], sigs, [len(t) for t in batch], [1.0] * len(batch),
+              shingles=shingles)
         sig_time += time.perf_counter() - start
         sig_cpu += time.process_time() - start_cpu
         count += len(batch)
@@ -206,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--scale", type=str, default=None)
     parser.add_argument("--index-size", type=int, default=None, help="measure index bytes per document")
+    parser.add_argument("--no-cli", action="store_true", help="skip the CLI rows (--jobs 1 and 2)")
     parser.add_argument("--scale-one", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.index_size:
@@ -215,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.scale:
         scale([int(x) for x in args.scale.split(",")])
     else:
-        table(args.docs, args.repeats)
+        table(args.docs, args.repeats, cli=not args.no_cli)
     return 0
 
 

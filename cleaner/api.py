@@ -2,7 +2,7 @@
 
 Every step is the core's: records are decoded and stripped by :func:`cleaner.pipeline.prepare`,
 texts attached by :func:`cleaner.pipeline.materialize`, templates learned by
-:func:`cleaner.pipeline.fit_templates`, signatures made by :func:`cleaner.dedup.compute_signatures`
+:func:`cleaner.pipeline.fit_templates`, signatures made by :func:`cleaner.dedup.minhash.signatures_and_shingles`
 and duplicates decided by :class:`cleaner.dedup.Deduper`.  This module only feeds them a stream.
 
 Streaming dedup: each document is compared with every *kept* document seen before it, and the first
@@ -11,7 +11,9 @@ signature index (``config.index``, or a temporary file for the duration of ``cle
 compares the chunk with the indexed survivors and adds the chunk's survivors to the index.  Memory
 holds one chunk of texts; the index holds ``num_perm * 4`` bytes (512 B at the default 128) plus the
 band keys and the id per kept document, on disk.  With ``config.index`` dedup also spans calls and
-runs (give documents stable ids then: an indexed id is taken as the same document).
+runs (give documents stable ids then: an indexed id is taken as the same document).  Pairs within a
+chunk near the threshold are verified by exact Jaccard; pairs with an indexed document by the
+signature estimate (the index stores no shingles).
 """
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ from typing import Any
 
 from .boilerplate import StripModel, Stripper, TemplateStats
 from .config import CleanerConfig
-from .dedup import Deduper, DedupParams, DupInfo, compute_signatures
+from .dedup import Deduper, DedupParams, DupInfo
+from .dedup.minhash import signatures_and_shingles
 from .document import CleanResult, Document
 from .io.readers import RawRecord
 from .pipeline import Prepared, fit_templates, load_model, materialize, prepare
@@ -164,9 +167,9 @@ class CleanStream:
         params = self._params
         texts = [text for _, text in kept]
         deduper = Deduper(params, keep="first", index=self.index)  # streaming: what was yielded must survive
-        deduper.add([p.document.id for p, _ in kept], compute_signatures(texts, params),
-                    [p.length for p, _ in kept], [p.kept_fraction for p, _ in kept],
-                    texts=texts if params.exact_verify else None)
+        sigs, shingles = signatures_and_shingles(texts, params)
+        deduper.add([p.document.id for p, _ in kept], sigs, [p.length for p, _ in kept],
+                    [p.kept_fraction for p, _ in kept], shingles=shingles)
         return {p.position: info for (p, _), info in zip(kept, deduper.resolve(), strict=True)}
 
 

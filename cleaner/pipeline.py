@@ -25,8 +25,9 @@ import numpy as np
 
 from .boilerplate import StripModel, Stripper, TemplateStats
 from .config import CleanerConfig
-from .dedup import Deduper, DedupParams, compute_signatures
-from .dedup.shingle import shingle_sets
+from .dedup import Deduper, DedupParams
+from .dedup.minhash import signatures_and_shingles
+from .dedup.shingle import ShingleBatch
 from .document import STATUSES, CleanResult, Document, Removal, Status, apply_removals, normalize_spans
 from .errors import InputError
 from .io.readers import RawRecord
@@ -134,7 +135,7 @@ class _Worker:
         self.params = DedupParams.from_config(config)
 
     def prepare_chunk(self, chunk: list[RawRecord]) -> tuple[list[Prepared], np.ndarray | None,
-                                                             list[np.ndarray] | None]:
+                                                             ShingleBatch | None]:
         prepared, texts = [], []
         for raw in chunk:
             p, cleaned = prepare(raw, self.stripper, self.config)
@@ -143,9 +144,9 @@ class _Worker:
             prepared.append(p)
             if p.status == "kept":
                 texts.append(cleaned)
-        sigs = compute_signatures(texts, self.params) if self.config.dedup and texts else None
-        exact = self.config.dedup and self.config.exact_verify and texts
-        shingles = shingle_sets(texts, self.params.ngram, self.params.char_ngrams) if exact else None
+        if not (self.config.dedup and texts):
+            return prepared, None, None
+        sigs, shingles = signatures_and_shingles(texts, self.params)  # shingles: exact checks near the threshold
         return prepared, sigs, shingles
 
     def fit_chunk(self, chunk: list[RawRecord]) -> tuple[TemplateStats, int]:
@@ -165,7 +166,7 @@ def _init_worker(config: CleanerConfig, model: StripModel | None, templates: Tem
     _WORKER = _Worker(config, model, templates)
 
 
-def _pool_prepare(chunk: list[RawRecord]) -> tuple[list[Prepared], np.ndarray | None, list[np.ndarray] | None]:
+def _pool_prepare(chunk: list[RawRecord]) -> tuple[list[Prepared], np.ndarray | None, ShingleBatch | None]:
     assert _WORKER is not None
     return _WORKER.prepare_chunk(chunk)
 
@@ -285,7 +286,7 @@ def analyse(source: Iterable[RawRecord], config: CleanerConfig, *, model: StripM
                     deduper.add([p.document.id for p in kept], sigs, [p.length for p in kept],
                                 [p.kept_fraction for p in kept],
                                 [_field_value(p.document.meta, field_name) for p in kept] if field_name else None,
-                                shingle_sets=shingles)
+                                shingles=shingles)
                 progress("clean", len(batch))
         # Only verdicts that say something are kept: memory grows with duplicates, not documents.
         verdicts = {v.id: v for v in (deduper.resolve() if deduper is not None else ())

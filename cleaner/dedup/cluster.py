@@ -1,8 +1,8 @@
 """Survivor order and chaining-safe clustering of verified near-duplicate pairs.
 
 Union-find over similar pairs chains: A~B and B~C put A and C together even when A and C are far
-apart.  Here clusters are stars instead.  Documents are visited in survivor order (the keep policy
-with input order as tie-break); an unassigned document becomes a survivor and takes every still
+apart.  Here clusters are stars instead.  Documents are visited in survivor order (the keep policy,
+ties broken by document id, then input order); an unassigned document becomes a survivor and takes every still
 unassigned document whose verified similarity *to it* is at least the threshold.  So every duplicate
 is similar to its own survivor, the result is deterministic, and it depends only on the pairs, the
 order and the similarities, never on batch boundaries.
@@ -28,29 +28,49 @@ def check_keep(keep: str) -> str | None:
 
 
 def survivor_order(keep: str, lengths: Sequence[int], kept_fractions: Sequence[float],
-                   field_values: Sequence[Any] | None) -> np.ndarray:
-    """Document indices, best survivor first; ties keep input order.
+                   field_values: Sequence[Any] | None, ids: Sequence[str] | None = None) -> np.ndarray:
+    """Document indices, best survivor first.
 
-    first: input order.  longest: largest length.  cleanest: largest kept fraction.
-    field:NAME: largest field value, documents without a value (None) last.
+    first: input order (order is the policy).  longest: largest length.  cleanest: largest kept
+    fraction.  field:NAME: largest field value, documents without a value (None) last.  Ties in those
+    three break by the smaller ``ids`` (code-point order), so that shuffling the input does not change
+    the survivors; equal ids (or no ``ids``) then keep input order.
     """
     n = len(lengths)
     index = np.arange(n)
     if keep == "first":
         return index
+    if ids is not None and len(ids) != n:
+        raise ValueError("survivor_order needs one id per document")
+    tie = _id_rank(ids) if ids is not None else index
     if keep == "longest":
-        return np.lexsort((index, -np.asarray(lengths, dtype=np.float64)))
+        return np.lexsort((index, tie, -np.asarray(lengths, dtype=np.float64)))
     if keep == "cleanest":
-        return np.lexsort((index, -np.asarray(kept_fractions, dtype=np.float64)))
+        return np.lexsort((index, tie, -np.asarray(kept_fractions, dtype=np.float64)))
     check_keep(keep)
     if field_values is None or len(field_values) != n:
         raise ValueError(f"keep={keep!r} needs one field value per document")
-    present = [i for i in range(n) if field_values[i] is not None]
+    present = sorted((i for i in range(n) if field_values[i] is not None), key=lambda i: (tie[i], i))
     try:
-        ranked = sorted(present, key=lambda i: field_values[i], reverse=True)  # stable: ties in input order
+        ranked = sorted(present, key=lambda i: field_values[i], reverse=True)  # stable: ties stay in tie order
     except TypeError as exc:
         raise ValueError(f"keep={keep!r}: field values cannot be compared ({exc})") from exc
-    return np.array(ranked + [i for i in range(n) if field_values[i] is None], dtype=np.int64)
+    absent = sorted((i for i in range(n) if field_values[i] is None), key=lambda i: (tie[i], i))
+    return np.array(ranked + absent, dtype=np.int64)
+
+
+def _id_rank(ids: Sequence[str]) -> np.ndarray:
+    """Each id's rank in code-point order (equal ids share a rank); Python's ``str`` order, as Spark's keys use."""
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    rank = np.empty(len(ids), dtype=np.int64)
+    previous: str | None = None
+    r = -1
+    for i in order:
+        if ids[i] != previous:
+            r += 1
+            previous = ids[i]
+        rank[i] = r
+    return rank
 
 
 @dataclass(frozen=True)

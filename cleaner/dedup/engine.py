@@ -5,9 +5,11 @@ the documents and their order, never on how they were split into batches.  ``res
 
 1. band keys of every non-empty signature; candidate pairs from shared buckets (:mod:`.lsh`), and
    from the SQLite index when one is given (:mod:`.index`);
-2. each candidate pair is verified by the full-signature estimate, or by exact Jaccard on the
-   shingle sets with ``exact_verify``; pairs below the threshold are dropped;
-3. star clustering in survivor order (:mod:`.cluster`): indexed documents first, then the keep policy.
+2. each candidate pair is verified (:mod:`.verify`): by the full-signature estimate when it is far
+   from the threshold, by exact Jaccard on the stored shingle sets when it is near (every pair with
+   ``exact_verify``); pairs below the threshold are dropped;
+3. star clustering in survivor order (:mod:`.cluster`): indexed documents first, then the keep policy
+   with ties broken by document id.
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from .cluster import assign_stars, check_keep, cluster_minimums, survivor_order
 from .index import SignatureIndex
 from .lsh import band_keys, candidate_pairs, optimal_bands, stored_keys
 from .minhash import EMPTY, MinHashBatch, compute_signatures, estimate_pairs
-from .shingle import exact_jaccard, shingle_sets
+from .shingle import ShingleBatch, shingle_batch
+from .verify import ShingleStore, verify_pairs
 
 __all__ = ["DedupParams", "DupInfo", "Deduper", "compute_signatures", "find_pairs"]
 
@@ -78,9 +81,13 @@ class DupInfo:
 class Deduper:
     """Collect documents batch by batch, then :meth:`resolve` them into one ``DupInfo`` each.
 
-    ``keep`` is first | longest | cleanest | field:NAME (ties keep input order).  With ``index``, a
-    SQLite file: documents indexed by earlier runs count as survivors earlier than any new document,
-    and the new survivors are added to it when :meth:`resolve` finishes.
+    ``keep`` is first | longest | cleanest | field:NAME (ties: smaller document id first, then input
+    order).  With ``index``, a SQLite file: documents indexed by earlier runs count as survivors earlier
+    than any new document, and the new survivors are added to it when :meth:`resolve` finishes.
+
+    Shingles given to :meth:`add` go to a temporary file (:class:`.verify.ShingleStore`) and are read
+    back only for candidate pairs near the threshold; documents added without them are verified by the
+    signature estimate alone (``exact_verify`` requires them).
     """
 
     def __init__(self, params: DedupParams, keep: str = "first", index: Path | None = None) -> None:
@@ -93,35 +100,58 @@ class Deduper:
         self._lengths: list[int] = []
         self._fractions: list[float] = []
         self._fields: list[Any] = []
-        self._shingles: list[np.ndarray] | None = [] if params.exact_verify else None
+        self._store: ShingleStore | None = None
+        self.exact_pairs = 0  # candidate pairs decided by exact Jaccard in the last resolve
         if self.index_path is not None:  # fail early on a bad or mismatched index
             SignatureIndex(self.index_path, params.layout()).close()
 
     def add(self, ids: Sequence[str], signatures: np.ndarray | MinHashBatch, lengths: Sequence[int],
             kept_fractions: Sequence[float], field_values: Sequence[Any] | None = None, *,
-            texts: Sequence[str] | None = None, shingle_sets: Sequence[np.ndarray] | None = None) -> None:
-        """Add a batch in input order.  ``texts`` or ``shingle_sets`` are needed with ``exact_verify``."""
+            texts: Sequence[str] | None = None, shingle_sets: Sequence[np.ndarray] | None = None,
+            shingles: ShingleBatch | None = None) -> None:
+        """Add a batch in input order.
+
+        The shingles (``shingles`` as made with the signatures, ``shingle_sets``, or ``texts`` to shingle
+        again) let pairs near the threshold be verified exactly; ``exact_verify`` requires one of them.
+        """
         values = self._check_signatures(signatures)
         n = len(ids)
         if values.shape[0] != n or len(lengths) != n or len(kept_fractions) != n:
             raise ValueError("ids, signatures, lengths and kept_fractions must have one entry per document")
-        if self._shingles is not None:
-            if shingle_sets is None and texts is None:
-                raise UsageError("exact-verify needs the document texts: this caller passes only signatures to "
-                                 "Deduper.add (texts=... or shingle_sets=... are required); run without exact-verify")
-            sets = list(shingle_sets) if shingle_sets is not None else \
-                _shingle_sets(texts or [], self.params)
-            if len(sets) != n:
-                raise ValueError("need one text or shingle set per document")
-            self._shingles.extend(sets)
+        if shingles is None and shingle_sets is None and texts is None and self.params.exact_verify:
+            raise UsageError("exact-verify needs the document texts: this caller passes only signatures to "
+                             "Deduper.add (texts=..., shingles=... or shingle_sets=... are required); run "
+                             "without exact-verify")
+        if self.keep.startswith("field:") and (field_values is None or len(field_values) != n):
+            raise ValueError(f"keep={self.keep!r} needs field_values, one per document")
+        self._add_shingles(n, texts, shingle_sets, shingles)
         self._ids.extend(str(i) for i in ids)
         self._sigs.append(values)
         self._lengths.extend(int(x) for x in lengths)
         self._fractions.extend(float(x) for x in kept_fractions)
-        if self.keep.startswith("field:"):
-            if field_values is None or len(field_values) != n:
-                raise ValueError(f"keep={self.keep!r} needs field_values, one per document")
+        if field_values is not None and self.keep.startswith("field:"):
             self._fields.extend(field_values)
+
+    def _add_shingles(self, n: int, texts: Sequence[str] | None, sets: Sequence[np.ndarray] | None,
+                      batch: ShingleBatch | None) -> None:
+        if batch is None and sets is None and texts is not None:
+            batch = shingle_batch(texts, self.params.ngram, self.params.char_ngrams)
+        if batch is None and sets is None:
+            if self._store is not None:
+                self._store.add_missing(n)
+            return
+        if self._store is None:
+            self._store = ShingleStore()
+            self._store.add_missing(len(self._ids))
+        if batch is not None:
+            if len(batch) != n:
+                raise ValueError("need one text or shingle set per document")
+            self._store.add_batch(batch)
+        else:
+            assert sets is not None
+            if len(sets) != n:
+                raise ValueError("need one text or shingle set per document")
+            self._store.add_sets(sets)
 
     def _check_signatures(self, signatures: np.ndarray | MinHashBatch) -> np.ndarray:
         if isinstance(signatures, MinHashBatch):
@@ -140,10 +170,16 @@ class Deduper:
         n = len(self._ids)
         sigs = np.concatenate(self._sigs) if self._sigs else np.zeros((0, self.params.num_perm), np.uint32)
         self._sigs = [sigs]  # free the per-batch arrays: the peak holds one copy of the signatures
-        order = survivor_order(self.keep, self._lengths, self._fractions, self._fields or None)
+        order = survivor_order(self.keep, self._lengths, self._fractions, self._fields or None, self._ids)
         rank = np.empty(n, dtype=np.int64)
         rank[order] = np.arange(n)
-        live, keys, left, right, sims = find_pairs(sigs, self.params, rank, self._shingles)
+        try:
+            live, keys, left, right = lsh_candidates(sigs, self.params, rank)
+            sims, self.exact_pairs = verify_pairs(sigs, left, right, self.params, self._store)
+        finally:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
         if self.index_path is None:
             return self._verdicts(n, order, left, right, sims, [], np.zeros(0, dtype=np.int64))
         with SignatureIndex(self.index_path, self.params.layout()) as index:
@@ -201,30 +237,37 @@ class Deduper:
         return out
 
 
-def find_pairs(signatures: np.ndarray, params: DedupParams, rank: np.ndarray | None = None,
-               shingles: Sequence[np.ndarray] | None = None
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """LSH candidates among the rows of ``signatures``, each with its verified similarity.
-
-    Returns ``(live, keys, left, right, sims)``: the rows with shingles, their band keys, and the
-    candidate pairs (row indices, ``left < right``) with the exact Jaccard of their shingle sets when
-    ``shingles`` is given, else the signature estimate.  Callers keep pairs with ``sims >= threshold``.
-    """
+def lsh_candidates(signatures: np.ndarray, params: DedupParams, rank: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(live, keys, left, right)``: the rows with shingles, their band keys, and the candidate pairs
+    (row indices, ``left < right``) that share a band."""
     n = signatures.shape[0]
     rank = np.arange(n) if rank is None else rank
     live = np.flatnonzero(~(signatures == EMPTY).all(axis=1)) if n else np.zeros(0, dtype=np.int64)
     bands, rows = params.bands
     keys = band_keys(signatures[live], bands, rows)
     left, right = candidate_pairs(keys, rank[live])
-    left, right = live[left], live[right]
-    if shingles is not None:
-        pairs = zip(left.tolist(), right.tolist(), strict=True)
-        sims = np.array([exact_jaccard(shingles[i], shingles[j]) for i, j in pairs],
-                        dtype=np.float64)
-    else:
-        sims = estimate_pairs(signatures, left, right)
+    return live, keys, live[left], live[right]
+
+
+def find_pairs(signatures: np.ndarray, params: DedupParams, rank: np.ndarray | None = None,
+               shingles: ShingleStore | Sequence[np.ndarray] | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """LSH candidates among the rows of ``signatures``, each with its verified similarity.
+
+    Returns ``(live, keys, left, right, sims)`` as :func:`lsh_candidates`, with the similarity of
+    each pair decided by :func:`.verify.verify_pairs` (exact Jaccard of the ``shingles`` near the
+    threshold, or everywhere with ``exact_verify``; the estimate without ``shingles``).  Callers keep
+    pairs with ``sims >= threshold``.
+    """
+    live, keys, left, right = lsh_candidates(signatures, params, rank)
+    if shingles is None or isinstance(shingles, ShingleStore):
+        sims, _ = verify_pairs(signatures, left, right, params, shingles)
+        return live, keys, left, right, sims
+    store = ShingleStore()
+    try:
+        store.add_sets(shingles)
+        sims, _ = verify_pairs(signatures, left, right, params, store)
+    finally:
+        store.close()
     return live, keys, left, right, sims
-
-
-def _shingle_sets(texts: Sequence[str], params: DedupParams) -> list[np.ndarray]:
-    return shingle_sets(texts, params.ngram, params.char_ngrams)

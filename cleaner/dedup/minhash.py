@@ -86,8 +86,13 @@ def minhash_shingles(shingles: ShingleBatch, num_perm: int, seed: int) -> np.nda
 
 def compute_signatures(texts: Sequence[str], params: DedupParams) -> np.ndarray:
     """MinHash signatures of ``texts``: uint32 ``[len(texts), params.num_perm]``; a pure function."""
+    return signatures_and_shingles(texts, params)[0]
+
+
+def signatures_and_shingles(texts: Sequence[str], params: DedupParams) -> tuple[np.ndarray, ShingleBatch]:
+    """:func:`compute_signatures` and the shingle hashes it was made from (for exact verification)."""
     shingles = shingle_batch(texts, params.ngram, params.char_ngrams)
-    return minhash_shingles(shingles, params.num_perm, params.seed)
+    return minhash_shingles(shingles, params.num_perm, params.seed), shingles
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,17 @@ component's documents in the global survivor order, gives the same verdicts as o
 1. band keys per signature in the executors (:func:`cleaner.dedup.lsh.band_keys`), grouped by
    ``(band, key)`` in a shuffle; each bucket lists its pairs as :func:`cleaner.dedup.lsh.candidate_pairs`
    does (all pairs up to ``cap + 1`` members, else near neighbours plus the ``cap`` best-ranked heads);
-2. candidate pairs joined to both signatures and verified in the executors (same estimate, or exact
-   Jaccard with ``exact_verify``);
+2. candidate pairs joined to both signatures and shingle sets and verified in the executors by
+   :func:`cleaner.dedup.verify.verified_similarity` (the local rule: exact Jaccard near the threshold,
+   or everywhere with ``exact_verify``; the estimate elsewhere);
 3. connected components of the verified edges (:mod:`.components`, large-star/small-star);
 4. the verified edges grouped by component; per component, in an executor, :func:`assign_stars`
    (edges carry their ends' ids and sort keys, so no join with the documents is needed).
 
 No pair and no component ever reaches the driver.  A document's place in the survivor order is a
 sort key equal to :func:`cleaner.dedup.cluster.survivor_order`'s order: input position for ``first``;
-``(-length, position)``, ``(-kept fraction, position)`` or ``(-field value, position)`` otherwise.
+``(-length, id, position)``, ``(-kept fraction, id, position)`` or ``(-field value, id, position)``
+otherwise.
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ from ..dedup import DedupParams
 from ..dedup.cluster import assign_stars
 from ..dedup.lsh import band_keys, candidate_pairs
 from ..dedup.minhash import EMPTY
-from ..dedup.shingle import exact_jaccard
+from ..dedup.verify import verified_similarity
 from .components import connected_components
 
 __all__ = ["BUCKET_CAP", "bucket_pairs", "resolve_component", "resolve_verdicts", "sort_key"]
@@ -50,17 +52,18 @@ def _descending(text: str) -> tuple[int, ...]:
     return (*(-ord(c) for c in text), 1)
 
 
-def sort_key(keep: str, position: int, length: int, kept_fraction: float, field_value: Any) -> tuple[Any, ...]:
+def sort_key(keep: str, position: int, length: int, kept_fraction: float, field_value: Any,
+             doc_id: str = "") -> tuple[Any, ...]:
     """This document's place in the survivor order (smaller first), equal to ``survivor_order``'s ranking."""
     if keep == "first":
         return (position,)
     if keep == "longest":
-        return (-float(length), position)
+        return (-float(length), doc_id, position)
     if keep == "cleanest":
-        return (-float(kept_fraction), position)
+        return (-float(kept_fraction), doc_id, position)
     if isinstance(field_value, str):
-        return (_descending(field_value), position)
-    return (-field_value, position)
+        return (_descending(field_value), doc_id, position)
+    return (-field_value, doc_id, position)
 
 
 def bucket_pairs(members: Sequence[int], cap: int = BUCKET_CAP) -> Iterator[tuple[int, int]]:
@@ -93,12 +96,6 @@ def _bucket(item: tuple[Any, Iterable[tuple[Any, int]]]) -> Iterator[tuple[int, 
     members = sorted(item[1])
     if len(members) > 1:
         yield from bucket_pairs([pos for _, pos in members])
-
-
-def _similarity(a: tuple[np.ndarray, np.ndarray | None], b: tuple[np.ndarray, np.ndarray | None]) -> float:
-    if a[1] is not None and b[1] is not None:
-        return float(exact_jaccard(a[1], b[1]))
-    return float(np.count_nonzero(a[0] == b[0])) / int(a[0].shape[0])
 
 
 def resolve_component(edges: Iterable[tuple[Member, Member, float]]) -> Iterator[tuple[int, Verdict]]:
@@ -139,7 +136,7 @@ def resolve_verdicts(docs: Any, params: DedupParams, keep: str, partitions: int,
 
     def verify(x: Any) -> tuple[Member, Member, float]:
         _, ((ma, sa, ta), (mb, sb, tb)) = x
-        return ma, mb, _similarity((sa, ta), (sb, tb))
+        return ma, mb, verified_similarity(sa, sb, ta, tb, params)
 
     verified = (pairs.join(payload, partitions)
                 .map(lambda x: (x[1][0], x[1][1]))

@@ -22,9 +22,9 @@ import numpy as np
 
 from ..boilerplate import StripModel, Stripper, TemplateStats
 from ..config import CleanerConfig
-from ..dedup import DedupParams, compute_signatures
+from ..dedup import DedupParams
 from ..dedup.cluster import check_keep
-from ..dedup.shingle import shingle_sets
+from ..dedup.minhash import signatures_and_shingles
 from ..document import CleanResult, Document
 from ..errors import UsageError
 from ..io.readers import RawRecord
@@ -128,9 +128,10 @@ def _prepare_partition(records: Iterable[RawRecord], shared: Any) -> Iterator[Pr
             prepared.append(p)
             if p.status == "kept":
                 texts.append(cleaned)
-        sigs = compute_signatures(texts, params) if config.dedup and texts else None
-        sets = shingle_sets(texts, params.ngram, params.char_ngrams) if sigs is not None and params.exact_verify \
-            else None
+        sigs, sets = None, None
+        if config.dedup and texts:  # shingle sets verify the pairs near the threshold (cleaner.dedup.verify)
+            sigs, batch = signatures_and_shingles(texts, params)
+            sets = batch.sets()
         k = 0
         for p in prepared:
             if p.status == "kept" and sigs is not None:
@@ -154,7 +155,8 @@ def _dedup_docs(prepared: Any, config: CleanerConfig) -> Any:
     def row(item: PreparedRow) -> tuple[Any, ...]:
         p, sig, sset = item
         value = _field_value(p.document.meta, name) if name else None
-        return (p.position, sort_key(keep, p.position, p.length, p.kept_fraction, value), p.document.id, sig, sset)
+        key = sort_key(keep, p.position, p.length, p.kept_fraction, value, p.document.id)
+        return (p.position, key, p.document.id, sig, sset)
 
     docs = prepared.filter(lambda item: item[1] is not None).map(row)
     if name:

@@ -111,6 +111,10 @@ def test_star_assignment_only_links_to_the_survivor() -> None:
 def test_survivor_order_and_tie_breaks(keep: str, expected: list[int]) -> None:
     lengths, fractions, dates = [5, 9, 5, 9], [0.5, 0.5, 0.9, 0.1], ["2024-01", "2024-02", None, "2024-03"]
     assert survivor_order(keep, lengths, fractions, dates).tolist() == expected
+    # with ids, ties break by id (0 and 2 tie on length; 0 and 1 on cleanliness)
+    ids = ["d", "c", "b", "a"]
+    by_id = {"first": [0, 1, 2, 3], "longest": [3, 1, 2, 0], "cleanest": [2, 1, 0, 3], "field:date": [3, 1, 0, 2]}
+    assert survivor_order(keep, lengths, fractions, dates, ids).tolist() == by_id[keep]
 
 
 def test_keep_policy_picks_the_survivor(seed_pages: dict[str, str]) -> None:
