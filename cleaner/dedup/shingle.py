@@ -12,12 +12,15 @@ is the slow string spelling of the same definition, kept for tests.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from ..text import fingerprint
 from ..text.fingerprint import codepoint_table, nfkc, normalize
 
 _SPACE = 0x20
@@ -74,13 +77,57 @@ def _casefold_table() -> np.ndarray:
     return fold
 
 
+@lru_cache(maxsize=1)
+def _mark_table() -> np.ndarray | None:
+    """bool per code point: in the combining-mark class that :func:`nfkc` caps at runs of 30.
+
+    Read from ``fingerprint._MARK_RUN`` itself, so the two cannot drift apart; None if its pattern is
+    not the expected ``(C{30})C+`` (then every document goes through :func:`nfkc`).
+    """
+    pattern = getattr(fingerprint, "_MARK_RUN", None)
+    source = getattr(pattern, "pattern", "")
+    cls = source[1:source.find("{30}")] if source.startswith("(") else ""
+    if not cls or source != f"({cls}{{30}}){cls}+":
+        return None
+    every = "".join(map(chr, [*range(0xD800), *range(0xE000, 0x110000)]))
+    table = np.zeros(0x110000, dtype=bool)
+    for m in re.finditer(cls + "+", every):
+        lo, hi = m.start(), m.end()
+        cps = np.arange(lo, hi) + np.where(np.arange(lo, hi) >= 0xD800, 0x800, 0)
+        table[cps] = True
+    return table
+
+
+def _nfkc_batch(texts: Sequence[str]) -> list[str]:
+    """``[nfkc(t) for t in texts]``, with the mark-run cap (a slow regex) run only where a run is long.
+
+    ``nfkc`` cuts runs of more than 30 combining marks before NFKC; a text without such a run is
+    plain NFKC, so one vectorized look at the batch's code points finds the few texts that need it.
+    """
+    table = _mark_table()
+    if table is None:
+        return [nfkc(t) for t in texts]
+    out = [unicodedata.normalize("NFKC", t) for t in texts]
+    marks = table[_utf32(list(texts))]
+    if not marks.any():
+        return out
+    edges = np.diff(marks.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    long_runs = starts[ends - starts > 30]
+    if len(long_runs):
+        bounds = np.cumsum([len(t) + 1 for t in texts])
+        for i in np.unique(np.searchsorted(bounds, long_runs, side="right")).tolist():
+            out[i] = nfkc(texts[i])
+    return out
+
+
 def _folded_batch(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Folded code points of the batch joined by single spaces, and each document's start in it.
 
     Equal to ``normalize(text)`` per document up to separator runs (tokens are the same).
     """
     fold = _casefold_table()
-    pre = [nfkc(t) for t in texts]  # C-speed per document; the rest is array work
+    pre = _nfkc_batch(texts)  # C-speed per document; the rest is array work
     mapped = fold[_utf32(pre)]
     lengths = np.fromiter((len(p) + 1 for p in pre), dtype=np.int64, count=len(pre))
     expanding = mapped == _EXPANDS

@@ -57,3 +57,18 @@ def test_empty_and_short_documents() -> None:
     empty, punct, short = shingle_batch(["", " ... ", "one two"], 5).sets()
     assert len(empty) == 0 and len(punct) == 0 and len(short) == 1
     assert exact_jaccard(empty, punct) == 0.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.sampled_from(["a", "e", "\u0627", " ", "\ufb01"]),
+                                   st.sampled_from(["\u0301", "\u064e", "\u0651", "\u0308\u0323"]),
+                                   st.integers(0, 40)), max_size=4), min_size=1, max_size=5))
+def test_batch_nfkc_caps_long_mark_runs_like_nfkc(parts: list[list[tuple[str, str, int]]]) -> None:
+    """The batch NFKC skips the mark-run regex only for texts without a run over 30 marks."""
+    from cleaner.dedup.shingle import _nfkc_batch
+    from cleaner.text.fingerprint import nfkc
+
+    batch = ["".join(base + mark * k for base, mark, k in doc) for doc in parts]
+    assert _nfkc_batch(batch) == [nfkc(t) for t in batch]
+    for n in (1, 3):
+        assert _hashed_counts(batch, n) == [len(reference_shingles(t, n)) for t in batch]
