@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import regex
@@ -128,9 +129,9 @@ def glued_tail(line: str) -> int | None:
     """
     if _SENT_END.search(line[-1:] or "."):
         return None
-    last = None
+    last: int | None = None
     for m in _GLUE.finditer(line):
-        last = m.end()
+        last = int(m.end())
     if last is None or last < 20:
         return None
     rest = line[last:]
@@ -139,7 +140,7 @@ def glued_tail(line: str) -> int | None:
     return last
 
 
-def name_reasons(texts: list[str], keep: np.ndarray, first: int, last: int, later_dup: np.ndarray,
+def name_reasons(texts: Sequence[str], keep: np.ndarray, first: int, last: int, later_dup: np.ndarray,
                  adjacent_dup: np.ndarray, first_kept_of_dup: np.ndarray, bullet: np.ndarray,
                  ntok: np.ndarray) -> list[str]:
     """Reason for each non-blank line (meaningful for removed ones)."""

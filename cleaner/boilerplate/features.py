@@ -199,7 +199,7 @@ def token_hashes(word_cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> 
     with np.errstate(over="ignore"):
         prefix = np.zeros(n + 1, dtype=np.uint64)
         np.cumsum(word_cps.astype(np.uint64) * pw[:n], dtype=np.uint64, out=prefix[1:])
-        h = (prefix[ends] - prefix[starts]) * ipw[starts]
+        h: np.ndarray = (prefix[ends] - prefix[starts]) * ipw[starts]
         h ^= (ends - starts).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     return h
 
@@ -315,7 +315,7 @@ def _segment_ids(ptr: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(ptr.size - 1), np.diff(ptr))
 
 
-def _group_stats(page: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def group_stats(page: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per element: how often its value occurs on its page, and the index of its page's first occurrence."""
     if values.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
@@ -385,11 +385,11 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     else:
         is_fw = np.zeros(hashes.size, dtype=bool)
     fw_all = np.bincount(tok_line, weights=is_fw, minlength=n_lines)
-    tok_count, _ = _group_stats(tok_page, hashes)
+    tok_count, _ = group_stats(tok_page, hashes)
     tf = np.bincount(tok_line, weights=np.log(tok_count), minlength=n_lines) if hashes.size else np.zeros(n_lines)
     ntok = ntok_all[idx]
     k = keys[idx]
-    kcnt, first_pos = _group_stats(page, k)
+    kcnt, first_pos = group_stats(page, k)
     later = (first_pos < np.arange(m)).astype(np.float64)
     adj = np.zeros(m)
     same = (k[1:] == k[:-1]) & (page[1:] == page[:-1])

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..document import Removal, apply_removals, normalize_spans
 from .assemble import glued_tail, main_region, name_reasons, viterbi
-from .features import PageArrays, batch_arrays, line_features
+from .features import PageArrays, batch_arrays, group_stats, line_features
 from .model import StripModel
 from .templates import TemplateStats, batch_line_keys
 
@@ -17,6 +18,10 @@ GAP = 8
 #: a line this much of the site's pages share is template whatever the model says
 HARD_TEMPLATE_SHARE = 0.8
 MAX_PASSES = 6
+
+
+#: a page's removals and its second-article spans
+_Decision = tuple[tuple[Removal, ...], tuple[tuple[int, int], ...]]
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,7 @@ class Stripper:
         return [StripOutcome(r, sec) for r, (_, sec) in zip(removals, first, strict=True)]
 
     def _once_many(self, texts: list[str], sites: list[str | None]
-                   ) -> list[tuple[tuple[Removal, ...], tuple[tuple[int, int], ...]]]:
+                   ) -> list[_Decision]:
         model = self.model
         assert model.net is not None
         view = analyse_many(texts, model, self.templates, sites)
@@ -114,8 +119,9 @@ class Stripper:
         prob = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
         pa = view.pa
         ntok_lines = np.bincount(pa.tokens.line, minlength=pa.n_lines)
+        _, first_row = group_stats(pa.page_of_line[view.idx], view.keys[view.idx])
         lptr, rptr = pa.line_ptr.tolist(), view.row_ptr.tolist()
-        out = []
+        out: list[_Decision] = []
         for p, text in enumerate(texts):
             r0, r1 = rptr[p], rptr[p + 1]
             if r0 == r1:
@@ -126,9 +132,22 @@ class Stripper:
                          pa.ends_sentence[l0:l1], pa.bullet_start[l0:l1], ntok_lines[l0:l1],
                          view.idx[r0:r1] - l0, view.keys[l0:l1], logits[r0:r1], prob[r0:r1],
                          view.tcounts[r0:r1] if view.known[p] else None,
-                         view.tshare[r0:r1] if view.known[p] else None)
+                         view.tshare[r0:r1] if view.known[p] else None, first_row[r0:r1] - r0)
             out.append(_decide(page, model.decoder.switch_cost))
         return out
+
+
+class _Lines(Sequence[str]):
+    """The texts of a page's lines, sliced only when asked for."""
+
+    def __init__(self, text: str, starts: list[int], ends: list[int]) -> None:
+        self.text, self.starts, self.ends = text, starts, ends
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        return self.text[self.starts[i]:self.ends[i]]
 
 
 @dataclass
@@ -149,20 +168,18 @@ class _Page:
     prob: np.ndarray
     tcounts: np.ndarray | None
     tshare: np.ndarray | None
+    first_of: np.ndarray  # per row: the row where the page first has the same line
 
 
-def _decide(pg: _Page, switch_cost: float) -> tuple[tuple[Removal, ...], tuple[tuple[int, int], ...]]:
+def _decide(pg: _Page, switch_cost: float) -> _Decision:
     """Keep/remove decisions and reasons for one page, as normalized Removal spans."""
     text, idx = pg.text, pg.idx
     m = idx.size
     keep = viterbi(pg.logits, switch_cost)
     starts, ends = pg.starts[idx], pg.ends[idx]
-    texts = [text[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+    texts = _Lines(text, starts.tolist(), ends.tolist())
     k = pg.keys[idx]
-    uniq, inv = np.unique(k, return_inverse=True)
-    first_pos = np.full(uniq.size, m, dtype=np.int64)
-    np.minimum.at(first_pos, inv, np.arange(m))
-    first_of = first_pos[inv]
+    first_of = pg.first_of
     later = first_of < np.arange(m)
     adjacent = np.zeros(m, dtype=bool)
     if m > 1:
@@ -178,7 +195,7 @@ def _decide(pg: _Page, switch_cost: float) -> tuple[tuple[Removal, ...], tuple[t
     body = (ntok >= 8) | (pg.nonspace[idx] >= 40)
     lengths = ends - starts
     first, last, later_segs = main_region(keep, body, lengths, GAP)
-    secondary_from = _secondary_start(keep, body, k, texts, last, later_segs, lengths)
+    secondary_from = _secondary_start(keep, body, k, last, later_segs, lengths)
     if secondary_from is None:
         secondary_from = _removed_second_article(k, body & pg.ends_sentence[idx], last, lengths)
     sec_spans: tuple[tuple[int, int], ...] = ()
@@ -256,7 +273,7 @@ def _line_spans(pg: _Page, keep: np.ndarray, reasons: list[str], evidence: np.nd
     return out
 
 
-def _secondary_start(keep: np.ndarray, body: np.ndarray, keys: np.ndarray, texts: list[str], last: int,
+def _secondary_start(keep: np.ndarray, body: np.ndarray, keys: np.ndarray, last: int,
                      later: list[tuple[int, int]], lengths: np.ndarray) -> int | None:
     """First line of a second article appended after the main one, or None.
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
-from ..text.fingerprint import codepoint_table, nfkc, normalize
+from ..text.fingerprint import codepoint_table, nfkc_many, normalize
 from .features import Batch, batch_line_bounds, codepoints, line_bounds, token_hashes
 
 #: A line is a template line when at least this share of the site's pages hold it ...
@@ -40,7 +40,7 @@ def batch_line_keys(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """``(keys, line_ptr)``: :func:`line_keys` of each text, concatenated (page p owns keys[ptr[p]:ptr[p+1]])."""
     batch = Batch.of(texts)
     _, _, _, line_ptr = batch_line_bounds(batch.cps, batch.page_start, batch.page_end)
-    norms = [nfkc(t).casefold() for t in texts]
+    norms = [t.casefold() for t in nfkc_many(texts, batch.cps, batch.page_end)]
     nbatch = Batch.of(norms)
     ncps = nbatch.cps
     mapped = codepoint_table()[ncps]

@@ -91,11 +91,28 @@ def fold_codepoints(codepoints: np.ndarray) -> np.ndarray:
 
 # Combining marks of the scripts pages use; a run longer than UAX #15's stream-safe limit (30) is
 # cut to 30 before NFKC, whose canonical reordering is quadratic in the run length.
-_MARK_RUN = re.compile("([\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670"
-                       "\u06d6-\u06ed\u0900-\u0903\u093a-\u094f\u0e31-\u0e4e\u1ab0-\u1aff\u1dc0-\u1dff"
-                       "\u20d0-\u20ff\ufe20-\ufe2f]{30})[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a"
-                       "\u064b-\u065f\u0670\u06d6-\u06ed\u0900-\u0903\u093a-\u094f\u0e31-\u0e4e\u1ab0-\u1aff"
-                       "\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+_MARK_RANGES = ((0x0300, 0x036F), (0x0483, 0x0489), (0x0591, 0x05C7), (0x0610, 0x061A), (0x064B, 0x065F),
+                (0x0670, 0x0670), (0x06D6, 0x06ED), (0x0900, 0x0903), (0x093A, 0x094F), (0x0E31, 0x0E4E),
+                (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
+_MARK_CLASS = "[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _MARK_RANGES) + "]"
+_MARK_RUN = re.compile(f"({_MARK_CLASS}{{30}}){_MARK_CLASS}+")
+MAX_MARK_RUN = 30
+
+
+@lru_cache(maxsize=1)
+def _mark_table() -> np.ndarray:
+    table = np.zeros(0x10000, dtype=bool)
+    for a, b in _MARK_RANGES:
+        table[a:b + 1] = True
+    return table
+
+
+def long_mark_runs(cps: np.ndarray) -> np.ndarray:
+    """Start offsets of the runs of more than 30 combining marks in ``cps`` (what :func:`nfkc` caps)."""
+    mask = _mark_table()[np.minimum(cps, 0xFFFF)] & (cps <= 0xFFFF)
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], mask, [False])).view(np.int8)))
+    starts, ends = edges[0::2], edges[1::2]
+    return starts[ends - starts > MAX_MARK_RUN]
 
 
 def nfkc(text: str) -> str:
@@ -103,6 +120,16 @@ def nfkc(text: str) -> str:
     if text.isascii():  # already NFKC, and no marks to cap
         return text
     return unicodedata.normalize("NFKC", _MARK_RUN.sub(r"\1", text))
+
+
+def nfkc_many(texts: list[str], cps: np.ndarray, page_end: np.ndarray) -> list[str]:
+    """:func:`nfkc` of each text, given the texts' code points joined (``page_end``: each text's end).
+
+    Only texts holding a long mark run pay for the capping regex.
+    """
+    capped = set(np.searchsorted(page_end, long_mark_runs(cps), side="right").tolist())
+    return [nfkc(t) if p in capped else t if t.isascii() else unicodedata.normalize("NFKC", t)
+            for p, t in enumerate(texts)]
 
 
 def normalize(text: str) -> str:
