@@ -28,7 +28,7 @@ from .dedup import Deduper, DedupParams, DupInfo
 from .dedup.minhash import signatures_and_shingles
 from .document import CleanResult, Document
 from .io.readers import RawRecord
-from .pipeline import Prepared, fit_templates, load_model, materialize, prepare
+from .pipeline import Prepared, fit_templates, load_model, materialize, prepare, prepare_many
 
 Item = str | bytes | Mapping[str, Any] | Document
 __all__ = ["CleanStream", "Cleaner", "Item", "strip_text", "to_record"]
@@ -142,7 +142,7 @@ class CleanStream:
         """CleanResults of one batch, in order; a dict or string without id gets its stream position."""
         chunk = [to_record(x, self.count + i, self.config) for i, x in enumerate(items)]
         self.count += len(chunk)
-        prepared = [prepare(raw, self._stripper, self.config) for raw in chunk]
+        prepared = prepare_many(chunk, self._stripper, self.config)
         verdicts = self._dedup(prepared) if self.config.dedup else {}
         out = []
         for raw, (p, cleaned) in zip(chunk, prepared, strict=True):

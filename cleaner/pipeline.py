@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from .boilerplate import StripModel, Stripper, TemplateStats
+from .boilerplate import StripModel, StripOutcome, Stripper, TemplateStats
 from .config import CleanerConfig
 from .dedup import Deduper, DedupParams
 from .dedup.minhash import signatures_and_shingles
@@ -104,18 +104,30 @@ def _fill_removals(text: str, removals: tuple[Removal, ...], reason: str) -> tup
 
 def prepare(raw: RawRecord, stripper: Stripper | None, config: CleanerConfig) -> tuple[Prepared, str]:
     """Decode and strip one record.  Returns the Prepared record and the stripped text."""
-    decoded = decode_record(raw)
+    return prepare_many([raw], stripper, config)[0]
+
+
+def prepare_many(raws: list[RawRecord], stripper: Stripper | None, config: CleanerConfig
+                 ) -> list[tuple[Prepared, str]]:
+    """:func:`prepare` of each record; the stripper works on the batch at once (same results)."""
+    decoded = [decode_record(raw) for raw in raws]
+    todo = [i for i, d in enumerate(decoded) if d.text is not None and d.text.strip()] if stripper else []
+    outcomes: dict[int, StripOutcome] = {}
+    if stripper is not None and todo:
+        done = stripper.strip_many([str(decoded[i].text) for i in todo], [site_of(raws[i], config) for i in todo])
+        outcomes = dict(zip(todo, done, strict=True))
+    return [_prepared(raw, d, outcomes.get(i)) for i, (raw, d) in enumerate(zip(raws, decoded, strict=True))]
+
+
+def _prepared(raw: RawRecord, decoded: Decoded, outcome: StripOutcome | None) -> tuple[Prepared, str]:
     if decoded.text is None:
         doc = Document(raw.id, "", raw.source, raw.meta)
         return Prepared(raw.position, doc, "skipped", decoded.skip_reason, (), {}), ""
     text = decoded.text
     decoding = decoded.decoding.to_dict() if decoded.decoding else {}
     doc = Document(raw.id, text, raw.source, raw.meta)
-    removals: tuple[Removal, ...] = ()
-    secondary: tuple[tuple[int, int], ...] = ()
-    if stripper is not None and text.strip():
-        outcome = stripper.strip(text, site_of(raw, config))
-        removals, secondary = outcome.removals, outcome.secondary
+    removals: tuple[Removal, ...] = outcome.removals if outcome is not None else ()
+    secondary: tuple[tuple[int, int], ...] = outcome.secondary if outcome is not None else ()
     cleaned = apply_removals(text, removals)
     if not cleaned.strip():
         why = "no text in the input" if not text.strip() else "nothing of an article was left after stripping"
@@ -137,8 +149,7 @@ class _Worker:
     def prepare_chunk(self, chunk: list[RawRecord]) -> tuple[list[Prepared], np.ndarray | None,
                                                              ShingleBatch | None]:
         prepared, texts = [], []
-        for raw in chunk:
-            p, cleaned = prepare(raw, self.stripper, self.config)
+        for raw, (p, cleaned) in zip(chunk, prepare_many(chunk, self.stripper, self.config), strict=True):
             p.document = Document(p.document.id, "", p.document.source, p.document.meta)
             p.digest = input_digest(raw)
             prepared.append(p)

@@ -36,7 +36,7 @@ from ..pipeline import (
     input_digest,
     load_model,
     materialize,
-    prepare,
+    prepare_many,
     site_of,
     split_article,
 )
@@ -121,8 +121,7 @@ def _prepare_partition(records: Iterable[RawRecord], shared: Any) -> Iterator[Pr
     for chunk in _chunks(records, config.batch_size):
         prepared: list[Prepared] = []
         texts: list[str] = []
-        for raw in chunk:
-            p, cleaned = prepare(raw, stripper, config)
+        for raw, (p, cleaned) in zip(chunk, prepare_many(chunk, stripper, config), strict=True):
             p.document = Document(p.document.id, "", p.document.source, p.document.meta)
             p.digest = input_digest(raw)
             prepared.append(p)
