@@ -68,11 +68,15 @@ def _casefold_table() -> np.ndarray:
     """
     table = codepoint_table()
     fold = table.copy()
-    for cp in range(0x80, 0x110000):
-        if 0xD800 <= cp <= 0xDFFF:
-            continue
-        folded = chr(cp).casefold()
-        fold[cp] = table[ord(folded)] if len(folded) == 1 else _EXPANDS
+    cps = _all_codepoints(0x80)
+    # Casefold every code point in one call: NUL separators keep them apart (NUL folds to itself).
+    spaced = np.zeros(2 * len(cps) - 1, dtype=np.uint32)
+    spaced[::2] = cps
+    folded = np.frombuffer(spaced.tobytes().decode("utf-32-le").casefold().encode("utf-32-le"), dtype=np.uint32)
+    seps = np.flatnonzero(folded == 0)
+    starts = np.concatenate(([0], seps + 1))
+    lengths = np.concatenate((seps, [len(folded)])) - starts
+    fold[cps] = np.where(lengths == 1, table[folded[starts]], np.uint32(_EXPANDS))
     fold[0x41:0x5B] = table[0x61:0x7B]  # ASCII capitals
     return fold
 
@@ -89,13 +93,17 @@ def _mark_table() -> np.ndarray | None:
     cls = source[1:source.find("{30}")] if source.startswith("(") else ""
     if not cls or source != f"({cls}{{30}}){cls}+":
         return None
-    every = "".join(map(chr, [*range(0xD800), *range(0xE000, 0x110000)]))
+    cps = _all_codepoints(0)
+    every = cps.tobytes().decode("utf-32-le")
     table = np.zeros(0x110000, dtype=bool)
     for m in re.finditer(cls + "+", every):
-        lo, hi = m.start(), m.end()
-        cps = np.arange(lo, hi) + np.where(np.arange(lo, hi) >= 0xD800, 0x800, 0)
-        table[cps] = True
+        table[cps[m.start():m.end()]] = True
     return table
+
+
+def _all_codepoints(start: int) -> np.ndarray:
+    """uint32 code points from ``start`` to U+10FFFF, surrogates left out (they are not characters)."""
+    return np.concatenate((np.arange(start, 0xD800), np.arange(0xE000, 0x110000))).astype(np.uint32)
 
 
 def _nfkc_batch(texts: Sequence[str]) -> list[str]:
@@ -158,15 +166,30 @@ def _tokens(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), word
 
 
+class _PowerTables:
+    """``M**(k+1)`` and ``M**-k`` mod 2**64 for ``k < len``; grows to the next power of two when asked for more.
+
+    A smaller batch after a larger one takes a prefix (the tables' prefixes do not depend on their length).
+    """
+
+    def __init__(self) -> None:
+        self.powers: np.ndarray = np.zeros(0, dtype=np.uint64)
+        self.inverses: np.ndarray = np.zeros(0, dtype=np.uint64)
+
+    def upto(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(self.powers) < n:
+            size = 1 << max(16, int(n).bit_length())
+            inverse = np.uint64(pow(int(_CHAR_MULT), -1, 2**64))
+            self.powers = np.cumprod(np.full(size, _CHAR_MULT, dtype=np.uint64))
+            self.inverses = np.empty(size, dtype=np.uint64)
+            self.inverses[0] = 1
+            np.cumprod(np.full(size - 1, inverse, dtype=np.uint64), out=self.inverses[1:])
+        return self.powers[:n], self.inverses[:n]
+
+
 @lru_cache(maxsize=1)
-def _power_tables(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """``M**(k+1)`` and ``M**-k`` mod 2**64 for ``k < size`` (constants; the last size asked is kept)."""
-    inverse = np.uint64(pow(int(_CHAR_MULT), -1, 2**64))
-    powers = np.cumprod(np.full(size, _CHAR_MULT, dtype=np.uint64))
-    inverses = np.empty(size, dtype=np.uint64)
-    inverses[0] = 1
-    np.cumprod(np.full(size - 1, inverse, dtype=np.uint64), out=inverses[1:])
-    return powers, inverses
+def _power_tables() -> _PowerTables:
+    return _PowerTables()
 
 
 def _token_hashes(cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -177,11 +200,10 @@ def _token_hashes(cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
     """
     if len(starts) == 0:
         return np.zeros(0, dtype=np.uint64)
-    size = 1 << max(16, int(len(cps)).bit_length())  # a few table sizes serve every batch
-    powers, inverses = _power_tables(size)
+    powers, inverses = _power_tables().upto(len(cps))
     prefix = np.empty(len(cps) + 1, dtype=np.uint64)
     prefix[0] = 0
-    terms = np.multiply(cps, powers[:len(cps)], dtype=np.uint64)  # casts on the fly: no uint64 copy of cps
+    terms = np.multiply(cps, powers, dtype=np.uint64)  # casts on the fly: no uint64 copy of cps
     np.cumsum(terms, out=prefix[1:])
     sums = prefix[ends] - prefix[starts]
     sums *= inverses[starts]
