@@ -140,28 +140,68 @@ def glued_tail(line: str) -> int | None:
     return last
 
 
-def name_reasons(texts: Sequence[str], keep: np.ndarray, first: int, last: int, later_dup: np.ndarray,
+class Lines(Sequence[str]):
+    """The texts of a page's lines, sliced from the page only when asked for."""
+
+    def __init__(self, text: str, starts: list[int], ends: list[int]) -> None:
+        self.text, self.starts, self.ends = text, starts, ends
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        return self.text[self.starts[i]:self.ends[i]]
+
+
+def cues_of(texts: Lines, rows: list[int]) -> dict[int, str]:
+    """:func:`cue_of` of the given lines at once, as ``{row: reason}`` for the lines that hold a cue.
+
+    The short lines are joined and lowercased once and each reason's words scanned in one pass; a line
+    takes the first reason (in ``CUES`` order) with a word in it, as :func:`cue_of` does.
+    """
+    text, st, en = texts.text, texts.starts, texts.ends
+    short = [i for i in rows if en[i] - st[i] <= 80]
+    if not short:
+        return {}
+    pieces = [text[st[i]:en[i]] for i in short]
+    joined = "\n".join(pieces)
+    low = joined.lower()
+    if len(low) != len(joined):  # a case mapping changed lengths: fall back to line by line
+        return {i: c for i, t in zip(short, pieces, strict=True) if (c := cue_of(t)) is not None}
+    sizes = np.fromiter((len(t) + 1 for t in pieces), dtype=np.int64, count=len(pieces))
+    offsets = np.cumsum(sizes) - sizes
+    found: dict[int, str] = {}
+    for reason, pattern in _CUE_RES.items():
+        hits = [m.start() for m in pattern.finditer(low)]
+        if hits:
+            for j in np.searchsorted(offsets, hits, side="right").tolist():
+                found.setdefault(short[j - 1], reason)
+    return found
+
+
+def name_reasons(texts: Lines, keep: np.ndarray, first: int, last: int, later_dup: np.ndarray,
                  adjacent_dup: np.ndarray, first_kept_of_dup: np.ndarray, bullet: np.ndarray,
                  ntok: np.ndarray) -> list[str]:
     """Reason for each non-blank line (meaningful for removed ones)."""
     n = len(texts)
     reasons = ["other"] * n
+    kept = keep.tolist()
+    cues = cues_of(texts, [i for i in range(n) if not kept[i]])
+    repeated = (later_dup & first_kept_of_dup).tolist()
+    adjacent, bullets, ntoks = adjacent_dup.tolist(), bullet.tolist(), ntok.tolist()
     section: str | None = None
     for i in range(n):
-        if keep[i]:
-            if i > last:
-                section = section  # a kept line after the article keeps the current section
-            else:
+        if kept[i]:
+            if i <= last:  # a kept line after the article keeps the current section
                 section = None
             continue
-        text = texts[i]
-        cue = cue_of(text)
+        cue = cues.get(i)
         if i < first:
             if cue == "footer" and i > 0:
                 reasons[i] = "footer"
-            elif later_dup[i] and first_kept_of_dup[i]:
+            elif repeated[i]:
                 reasons[i] = "repeated_headline"
-            elif bullet[i] or cue == "navigation" or (ntok[i] <= 3 and first - i > 6):
+            elif bullets[i] or cue == "navigation" or (ntoks[i] <= 3 and first - i > 6):
                 reasons[i] = "navigation"
             elif first - i <= 6:
                 reasons[i] = "page_header"
@@ -170,16 +210,16 @@ def name_reasons(texts: Sequence[str], keep: np.ndarray, first: int, last: int, 
             continue
         if cue is not None:
             section = cue if i > last or cue != "navigation" else section
-        if later_dup[i] and first_kept_of_dup[i]:
+        if repeated[i]:
             reasons[i] = "repeated_headline"
-        elif (adjacent_dup[i] or _CAPTION.search(text)) and (section is None or i <= last):
+        elif (adjacent[i] or _CAPTION.search(texts[i])) and (section is None or i <= last):
             reasons[i] = "caption"
         elif section is not None and i >= min(last, n):
             reasons[i] = section
         elif cue is not None:
             reasons[i] = cue
         elif i <= last:
-            reasons[i] = "caption" if ntok[i] >= 3 else "other"
+            reasons[i] = "caption" if ntoks[i] >= 3 else "other"
         else:
             reasons[i] = "other"
     return reasons

@@ -61,7 +61,7 @@ def char_tables() -> tuple[np.ndarray, np.ndarray]:
     return cls, flags
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=16)
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     inv = pow(int(_HASH_BASE), -1, 1 << 64)
     with np.errstate(over="ignore"):

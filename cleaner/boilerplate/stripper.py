@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..document import Removal, apply_removals, normalize_spans
-from .assemble import glued_tail, main_region, name_reasons, viterbi
+from .assemble import Lines, glued_tail, main_region, name_reasons, viterbi
 from .features import PageArrays, batch_arrays, group_stats, line_features
 from .model import StripModel
 from .templates import TemplateStats, batch_line_keys
@@ -137,19 +136,6 @@ class Stripper:
         return out
 
 
-class _Lines(Sequence[str]):
-    """The texts of a page's lines, sliced only when asked for."""
-
-    def __init__(self, text: str, starts: list[int], ends: list[int]) -> None:
-        self.text, self.starts, self.ends = text, starts, ends
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    def __getitem__(self, i: int) -> str:  # type: ignore[override]
-        return self.text[self.starts[i]:self.ends[i]]
-
-
 @dataclass
 class _Page:
     """One page's slice of a batch: per-line arrays (all lines) and per-row arrays (non-blank lines)."""
@@ -177,7 +163,7 @@ def _decide(pg: _Page, switch_cost: float) -> _Decision:
     m = idx.size
     keep = viterbi(pg.logits, switch_cost)
     starts, ends = pg.starts[idx], pg.ends[idx]
-    texts = _Lines(text, starts.tolist(), ends.tolist())
+    texts = Lines(text, starts.tolist(), ends.tolist())
     k = pg.keys[idx]
     first_of = pg.first_of
     later = first_of < np.arange(m)
@@ -234,9 +220,10 @@ def _line_spans(pg: _Page, keep: np.ndarray, reasons: list[str], evidence: np.nd
     """
     n = pg.starts.size
     idx = pg.idx
-    codes = {r: c for c, r in enumerate(sorted(set(reasons)))}
-    names = sorted(codes, key=codes.__getitem__)
-    row_code = np.fromiter((codes[r] for r in reasons), dtype=np.int64, count=len(reasons))
+    names_arr, row_code = np.unique(np.array(reasons + ["other"]), return_inverse=True)
+    names = names_arr.tolist()
+    other = int(row_code[-1])
+    row_code = row_code[:-1]
     # each line's row: its own for a non-blank line, the previous non-blank line's for a blank one
     # (the first non-blank line's for blank lines opening the page)
     row_of = np.searchsorted(idx, np.arange(n), side="right") - 1
@@ -249,10 +236,6 @@ def _line_spans(pg: _Page, keep: np.ndarray, reasons: list[str], evidence: np.nd
     ev = evidence[src]
     score = np.where(blank, 1.0, 1.0 - pg.prob[src])
     if opening.any():  # blank lines before the first text: the first line's reason when it is removed
-        other = codes.get("other")
-        if other is None:
-            names.append("other")
-            other = len(names) - 1
         removed[opening] = True
         code[opening] = np.where(keep[0], other, row_code[0])
     ev[blank] = -1
