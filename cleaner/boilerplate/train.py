@@ -10,7 +10,7 @@ import numpy as np
 
 from .features import codepoints, page_arrays
 from .model import Decoder, LineNet, StripModel, training_digest
-from .stripper import analyse
+from .stripper import analyse_many
 from .templates import TemplateStats
 
 _TOKEN = re.compile(r"\w+")  # the scorer's tokens
@@ -61,38 +61,53 @@ def learn_function_words(rows: Sequence[Mapping[str, Any]], per_lang: int = 150)
 
 
 def build_matrix(rows: Sequence[Mapping[str, Any]], model: StripModel, templates: TemplateStats | None,
-                 fw_dropout: float = 0.2, seed: int = 0, clean_copies: bool = True
+                 fw_dropout: float = 0.2, seed: int = 0, clean_copies: bool = True, batch: int = 64
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Features, labels and weights over the non-blank lines of all rows."""
+    """Features, labels and weights over the non-blank lines of all rows (pages analysed in batches)."""
     rng = np.random.default_rng(seed)
     xs, ys, ws = [], [], []
-    for row in rows:
-        text = str(row["page_text"])
-        use_fw = rng.random() >= fw_dropout
-        site = row.get("site")
-        view = analyse(text, model, templates, str(site) if site else None, use_fw)
-        if view.idx.size == 0:
-            continue
-        spans = list(zip(view.pa.starts[view.idx].tolist(), view.pa.ends[view.idx].tolist(), strict=True))
-        y = line_labels(text, str(row["gold_text"]), spans)
-        ntok = np.bincount(view.pa.tokens.line, minlength=view.pa.n_lines)[view.idx]
-        w = np.sqrt(1.0 + ntok)
-        w *= np.sqrt(w.size) / w.sum() * float(row.get("weight", 1.0))
-        xs.append(view.x)
-        ys.append(y)
-        ws.append(w)
-        if clean_copies and 0 < y.sum() < y.size:
-            # the ideal output, stripped again, must stay whole: teaches the model idempotence
-            stops = view.pa.stops[view.idx].tolist()
-            kept = "".join(text[s:e] for (s, _), e, lab in zip(spans, stops, y, strict=True) if lab > 0)
-            v2 = analyse(kept, model, None, None, use_fw)
-            if v2.idx.size:
-                n2 = np.bincount(v2.pa.tokens.line, minlength=v2.pa.n_lines)[v2.idx]
-                w2 = np.sqrt(1.0 + n2)
-                w2 *= 0.5 * np.sqrt(w2.size) / w2.sum() * float(row.get("weight", 1.0))
-                xs.append(v2.x)
-                ys.append(np.ones(v2.idx.size))
-                ws.append(w2)
+    for b0 in range(0, len(rows), batch):
+        chunk = rows[b0:b0 + batch]
+        texts = [str(row["page_text"]) for row in chunk]
+        use_fw = np.array([rng.random() >= fw_dropout for _ in chunk], dtype=bool)
+        sites = [str(row["site"]) if row.get("site") else None for row in chunk]
+        view = analyse_many(texts, model, templates, sites, use_fw)
+        ntok = np.bincount(view.pa.tokens.line, minlength=view.pa.n_lines)
+        pages: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
+        copies: list[tuple[int, str, float]] = []
+        for p, (row, text) in enumerate(zip(chunk, texts, strict=True)):
+            r0, r1 = int(view.row_ptr[p]), int(view.row_ptr[p + 1])
+            pages.append([])
+            if r0 == r1:
+                continue
+            idx = view.idx[r0:r1]
+            spans = list(zip(view.pa.starts[idx].tolist(), view.pa.ends[idx].tolist(), strict=True))
+            y = line_labels(text, str(row["gold_text"]), spans)
+            weight = float(row.get("weight", 1.0))
+            w = np.sqrt(1.0 + ntok[idx])
+            w *= np.sqrt(w.size) / w.sum() * weight
+            pages[p].append((view.x[r0:r1], y, w))
+            if clean_copies and 0 < y.sum() < y.size:
+                # the ideal output, stripped again, must stay whole: teaches the model idempotence
+                stops = view.pa.stops[idx].tolist()
+                kept = "".join(text[s:e] for (s, _), e, lab in zip(spans, stops, y, strict=True) if lab > 0)
+                copies.append((p, kept, weight))
+        if copies:
+            v2 = analyse_many([c[1] for c in copies], model, None, [None] * len(copies),
+                              use_fw[[c[0] for c in copies]])
+            n2_all = np.bincount(v2.pa.tokens.line, minlength=v2.pa.n_lines)
+            for q, (p, _, weight) in enumerate(copies):
+                r0, r1 = int(v2.row_ptr[q]), int(v2.row_ptr[q + 1])
+                if r0 == r1:
+                    continue
+                w2 = np.sqrt(1.0 + n2_all[v2.idx[r0:r1]])
+                w2 *= 0.5 * np.sqrt(w2.size) / w2.sum() * weight
+                pages[p].append((v2.x[r0:r1], np.ones(r1 - r0), w2))
+        for parts in pages:
+            for x, y, w in parts:
+                xs.append(x)
+                ys.append(y)
+                ws.append(w)
     return np.vstack(xs), np.concatenate(ys), np.concatenate(ws)
 
 
