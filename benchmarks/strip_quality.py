@@ -47,8 +47,12 @@ def fold_of(site: str | None, k: int) -> int:
 
 def predict(model: StripModel, rows, templates: TemplateStats | None) -> dict[str, str]:  # type: ignore[no-untyped-def]
     st = Stripper(model, templates)
-    return {str(r["id"]): apply_removals(r["page_text"], st.strip(r["page_text"], r.get("site")).removals)
-            for r in rows}
+    out: dict[str, str] = {}
+    for b in range(0, len(rows), 64):
+        chunk = rows[b:b + 64]
+        done = st.strip_many([r["page_text"] for r in chunk], [r.get("site") for r in chunk])
+        out.update({str(r["id"]): apply_removals(r["page_text"], o.removals) for r, o in zip(chunk, done, strict=True)})
+    return out
 
 
 def load(path: Path) -> list[dict]:
