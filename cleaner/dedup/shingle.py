@@ -32,11 +32,12 @@ _LEN_MULT = np.uint64(0x165667B19E3779F9)
 
 def fmix64(h: np.ndarray) -> np.ndarray:
     """MurmurHash3's 64-bit finalizer, vectorized (wrapping uint64 arithmetic)."""
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    mixed: np.ndarray = h ^ (h >> np.uint64(33))
+    shift = np.uint64(33)
+    mixed: np.ndarray = h ^ (h >> shift)  # a new array; the rest works in place on it
+    mixed *= np.uint64(0xFF51AFD7ED558CCD)
+    mixed ^= mixed >> shift
+    mixed *= np.uint64(0xC4CEB9FE1A85EC53)
+    mixed ^= mixed >> shift
     return mixed
 
 
@@ -106,27 +107,33 @@ def _all_codepoints(start: int) -> np.ndarray:
     return np.concatenate((np.arange(start, 0xD800), np.arange(0xE000, 0x110000))).astype(np.uint32)
 
 
-def _nfkc_batch(texts: Sequence[str]) -> list[str]:
+def _nfkc_batch(texts: Sequence[str]) -> tuple[list[str], np.ndarray | None]:
     """``[nfkc(t) for t in texts]``, with the mark-run cap (a slow regex) run only where a run is long.
 
     ``nfkc`` cuts runs of more than 30 combining marks before NFKC; a text without such a run is
     plain NFKC, so one vectorized look at the batch's code points finds the few texts that need it.
+    Also returns ``_utf32`` of the result when NFKC changed no text (the usual case), else None.
     """
     table = _mark_table()
     if table is None:
-        return [nfkc(t) for t in texts]
+        return [nfkc(t) for t in texts], None
     out = [unicodedata.normalize("NFKC", t) for t in texts]
-    marks = table[_utf32(list(texts))]
-    if not marks.any():
-        return out
-    edges = np.diff(marks.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    long_runs = starts[ends - starts > 30]
-    if len(long_runs):
-        bounds = np.cumsum([len(t) + 1 for t in texts])
-        for i in np.unique(np.searchsorted(bounds, long_runs, side="right")).tolist():
-            out[i] = nfkc(texts[i])
-    return out
+    raw = _utf32(list(texts))
+    marks = table[raw]
+    if marks.any():
+        edges = np.flatnonzero(marks[1:] != marks[:-1]) + 1
+        if marks[0]:
+            edges = np.concatenate(([0], edges))
+        if marks[-1]:
+            edges = np.append(edges, len(marks))
+        long_runs = edges[0::2][edges[1::2] - edges[0::2] > 30]
+        if len(long_runs):
+            bounds = np.cumsum([len(t) + 1 for t in texts])
+            for i in np.unique(np.searchsorted(bounds, long_runs, side="right")).tolist():
+                out[i] = nfkc(texts[i])
+    # normalize() returns its argument itself when the text is already NFKC
+    unchanged = all(o is t for o, t in zip(out, texts, strict=True))
+    return out, raw if unchanged else None
 
 
 def _folded_batch(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -135,8 +142,8 @@ def _folded_batch(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     Equal to ``normalize(text)`` per document up to separator runs (tokens are the same).
     """
     fold = _casefold_table()
-    pre = _nfkc_batch(texts)  # C-speed per document; the rest is array work
-    mapped = fold[_utf32(pre)]
+    pre, raw = _nfkc_batch(texts)  # C-speed per document; the rest is array work
+    mapped = fold[raw if raw is not None else _utf32(pre)]
     lengths = np.fromiter((len(p) + 1 for p in pre), dtype=np.int64, count=len(pre))
     expanding = mapped == _EXPANDS
     if expanding.any():
@@ -162,8 +169,15 @@ def _utf32(parts: list[str]) -> np.ndarray:
 def _tokens(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Token starts and ends (half-open) in the folded code points, maximal runs of non-spaces; and the mask."""
     word = cps != _SPACE
-    edges = np.diff(word.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), word
+    if not len(word):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, word
+    edges = np.flatnonzero(word[1:] != word[:-1]) + 1  # alternately a token's start and end
+    if word[0]:
+        edges = np.concatenate(([0], edges))
+    if word[-1]:
+        edges = np.append(edges, len(word))
+    return edges[0::2], edges[1::2], word
 
 
 class _PowerTables:
@@ -203,11 +217,16 @@ def _token_hashes(cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.n
     powers, inverses = _power_tables().upto(len(cps))
     prefix = np.empty(len(cps) + 1, dtype=np.uint64)
     prefix[0] = 0
-    terms = np.multiply(cps, powers, dtype=np.uint64)  # casts on the fly: no uint64 copy of cps
-    np.cumsum(terms, out=prefix[1:])
-    sums = prefix[ends] - prefix[starts]
+    np.multiply(cps, powers, out=prefix[1:])  # casts on the fly: no uint64 copy of cps
+    np.cumsum(prefix[1:], out=prefix[1:])  # in place: one batch-sized uint64 array, not two
+    sums = prefix[ends]
+    sums -= prefix[starts]
+    del prefix
     sums *= inverses[starts]
-    return fmix64(sums + (ends - starts).astype(np.uint64) * _LEN_MULT)
+    lengths = (ends - starts).astype(np.uint64)
+    lengths *= _LEN_MULT
+    sums += lengths
+    return fmix64(sums)
 
 
 def _per_doc(doc_starts: np.ndarray, positions: np.ndarray, total: int) -> np.ndarray:
