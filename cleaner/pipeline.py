@@ -204,6 +204,8 @@ class _Engine:
     _local: _Worker | None = field(default=None, init=False)
 
     def __enter__(self) -> _Engine:
+        if self.templates is not None:
+            self.templates.freeze()  # lookup arrays built once, shared copy-on-write by forked workers
         if self.config.jobs > 1:
             ctx = mp.get_context("spawn" if mp.get_start_method(allow_none=True) == "spawn" else "fork")
             self._pool = ctx.Pool(self.config.jobs, _init_worker, (self.config, self.model, self.templates))

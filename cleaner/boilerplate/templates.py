@@ -112,6 +112,8 @@ class TemplateStats:
         self.max_keys = max_keys
         self.pages: dict[str, int] = {}
         self.counts: dict[str, dict[int, int]] = {}
+        # per site: sorted keys and their counts, for array lookups (built on first lookup or by freeze())
+        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def add_page(self, site: str, text: str) -> None:
         """Count each distinct non-blank line of ``text`` once for ``site``."""
@@ -119,6 +121,7 @@ class TemplateStats:
 
     def add_keys(self, site: str, keys: np.ndarray) -> None:
         self.pages[site] = self.pages.get(site, 0) + 1
+        self._arrays.pop(site, None)
         table = self.counts.setdefault(site, {})
         for k in set(keys[keys != 0].tolist()):
             table[k] = table.get(k, 0) + 1
@@ -126,6 +129,7 @@ class TemplateStats:
             self._prune(site)
 
     def _prune(self, site: str) -> None:
+        self._arrays.pop(site, None)
         table = self.counts[site]
         self.counts[site] = {k: c for k, c in table.items() if c > 1}
 
@@ -136,13 +140,29 @@ class TemplateStats:
     def site_pages(self, site: str | None) -> int:
         return self.pages.get(site, 0) if site is not None else 0
 
+    def freeze(self) -> TemplateStats:
+        """Build the lookup arrays of every site now (before forking workers, so that they share them)."""
+        for site in self.counts:
+            self._site_arrays(site)
+        return self
+
+    def _site_arrays(self, site: str) -> tuple[np.ndarray, np.ndarray]:
+        arrays = self._arrays.get(site)
+        if arrays is None:
+            table = self.counts.get(site, {})
+            keys = np.fromiter(table.keys(), dtype=np.uint64, count=len(table))
+            counts = np.fromiter(table.values(), dtype=np.int64, count=len(table))
+            order = np.argsort(keys)
+            arrays = self._arrays[site] = (keys[order], counts[order])
+        return arrays
+
     def lookup(self, site: str | None, keys: np.ndarray) -> np.ndarray:
         """Page counts for an array of keys (0 for unknown keys or sites)."""
-        table = self.counts.get(site) if site is not None else None
-        if not table:
+        if site is None or not self.counts.get(site):
             return np.zeros(keys.size, dtype=np.int64)
-        get = table.get
-        return np.fromiter((get(k, 0) for k in keys.tolist()), dtype=np.int64, count=keys.size)
+        known, counts = self._site_arrays(site)
+        pos = np.minimum(np.searchsorted(known, keys), known.size - 1)
+        return np.where(known[pos] == keys, counts[pos], 0)
 
     def share(self, site: str | None, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """``(counts, share)`` of the site's pages holding each key; None when the site has < min_pages pages."""
@@ -156,6 +176,7 @@ class TemplateStats:
         for site, n in other.pages.items():
             self.pages[site] = self.pages.get(site, 0) + n
         for site, table in other.counts.items():
+            self._arrays.pop(site, None)
             mine = self.counts.setdefault(site, {})
             for k, c in table.items():
                 mine[k] = mine.get(k, 0) + c
