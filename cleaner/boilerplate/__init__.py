@@ -9,6 +9,8 @@ Public API used by the pipeline (stable contract):
 - ``Stripper(model, templates=None, split_articles=False).strip(text, site=None) -> StripOutcome``:
   ``removals`` are normalized (sorted, in bounds, non-overlapping) Removal spans of ``text``;
   ``secondary`` lists ``(start, end)`` spans of appended second articles (also covered by removals).
+  ``strip_many(texts, sites=None)`` gives the same outcomes for a batch, sharing the array work
+  (tokens, line keys, features, the model) across its pages; the pipeline strips in batches.
 - ``train(rows) -> StripModel`` from dicts with ``page_text`` and ``gold_text``.
 """
 from .model import StripModel, train

@@ -49,6 +49,7 @@ class PageView:
 
 def analyse(text: str, model: StripModel, templates: TemplateStats | None, site: str | None,
             use_fw: bool = True) -> PageView:
+    """:func:`analyse_many` of one page."""
     return analyse_many([text], model, templates, [site], use_fw)
 
 
@@ -109,8 +110,8 @@ class Stripper:
             todo = nxt
         return [StripOutcome(r, sec) for r, (_, sec) in zip(removals, first, strict=True)]
 
-    def _once_many(self, texts: list[str], sites: list[str | None]
-                   ) -> list[_Decision]:
+    def _once_many(self, texts: list[str], sites: list[str | None]) -> list[_Decision]:
+        """One stripping pass over a batch: features and line scores for all pages, then each page's decisions."""
         model = self.model
         assert model.net is not None
         view = analyse_many(texts, model, self.templates, sites)
