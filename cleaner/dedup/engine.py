@@ -101,7 +101,8 @@ class Deduper:
         self._fractions: list[float] = []
         self._fields: list[Any] = []
         self._store: ShingleStore | None = None
-        self.exact_pairs = 0  # candidate pairs decided by exact Jaccard in the last resolve
+        self._verdicts_cache: list[DupInfo] | None = None
+        self.exact_pairs = 0  # candidate pairs decided by exact Jaccard in resolve
         if self.index_path is not None:  # fail early on a bad or mismatched index
             SignatureIndex(self.index_path, params.layout()).close()
 
@@ -114,6 +115,8 @@ class Deduper:
         The shingles (``shingles`` as made with the signatures, ``shingle_sets``, or ``texts`` to shingle
         again) let pairs near the threshold be verified exactly; ``exact_verify`` requires one of them.
         """
+        if self._verdicts_cache is not None:
+            raise ValueError("this Deduper was resolved (its shingle store is gone); add to a new Deduper")
         values = self._check_signatures(signatures)
         n = len(ids)
         if values.shape[0] != n or len(lengths) != n or len(kept_fractions) != n:
@@ -166,7 +169,15 @@ class Deduper:
         return values
 
     def resolve(self) -> list[DupInfo]:
-        """One verdict per added document, in the order added."""
+        """One verdict per added document, in the order added.
+
+        The first call does the work and frees the shingle store; later calls return the same verdicts.
+        """
+        if self._verdicts_cache is None:
+            self._verdicts_cache = self._resolve()
+        return list(self._verdicts_cache)
+
+    def _resolve(self) -> list[DupInfo]:
         n = len(self._ids)
         sigs = np.concatenate(self._sigs) if self._sigs else np.zeros((0, self.params.num_perm), np.uint32)
         self._sigs = [sigs]  # free the per-batch arrays: the peak holds one copy of the signatures

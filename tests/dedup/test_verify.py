@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -203,3 +204,13 @@ def test_spark_sort_key_orders_like_survivor_order_with_ids(lengths: list[int], 
         got = sorted(range(n), key=lambda i: sort_key(keep, i, lengths[i], fractions[i],
                                                        values[i] if values else None, ids[i]))
         assert got == want, keep
+
+
+def test_resolve_is_final() -> None:
+    texts = _variants(6, seed=2)
+    d = Deduper(DedupParams())
+    _add(d, texts)
+    first = d.resolve()
+    assert d.resolve() == first
+    with pytest.raises(ValueError, match="resolved"):
+        _add(d, texts)
