@@ -6,7 +6,7 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cleaner.boilerplate import Stripper
+from cleaner.boilerplate import StripModel, Stripper
 from cleaner.document import apply_removals
 
 LINES = [
@@ -53,3 +53,34 @@ def test_adversarial_lines_bounded_time(stripper: Stripper) -> None:
         check(stripper, text)
         mb = len(text.encode()) / 1e6
         assert time.perf_counter() - t0 < 2.0 + 4.0 * mb, text[:20]
+
+
+# pieces that end or start a page with half a CRLF, an empty page, a lone mark: batch boundaries
+EDGES = ["", "\r", "\n", "\r\n", "a\r", "\nb", "\u064b" * 35, "x", " "]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.lists(st.sampled_from(LINES + EDGES), max_size=12),
+                          st.sampled_from(["\n", "\r\n", "\r"]), st.sampled_from([None, "a.example", "b"])),
+                max_size=8))
+def test_a_batch_strips_each_page_as_alone(stripper: Stripper, pages: list[tuple[list[str], str, str | None]]) -> None:
+    """strip_many shares array work across pages; no page may see its neighbours (line breaks,
+    tokens, repeated lines, positions), so each outcome equals stripping the page by itself."""
+    texts = [sep.join(parts) for parts, sep, _ in pages]
+    sites = [site for _, _, site in pages]
+    assert stripper.strip_many(texts, sites) == [stripper.strip(t, s) for t, s in zip(texts, sites, strict=True)]
+
+
+def test_a_batch_with_site_templates_strips_each_page_as_alone(default_model: StripModel) -> None:
+    from cleaner.boilerplate import TemplateStats
+
+    pages = [f"Home | News | Sport\nStory {n}: " + "the council met again and approved the plan. " * (n + 3)
+             + "\n© 2024 Example" for n in range(6)]
+    stats = TemplateStats()
+    for p in pages[:4]:
+        stats.add_page("s", p)
+    stripper = Stripper(default_model, stats)
+    sites: list[str | None] = ["s", "s", None, "s", "other", "s"]
+    batch = stripper.strip_many(pages, sites)
+    assert batch == [stripper.strip(t, s) for t, s in zip(pages, sites, strict=True)]
+    assert any(r.reason == "site_template" for r in batch[0].removals)
