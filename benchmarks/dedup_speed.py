@@ -4,6 +4,7 @@
     python benchmarks/dedup_speed.py --docs 5000 --repeats 5
     python benchmarks/dedup_speed.py --scale 10000,100000,1000000   # time and peak RSS per size
     python benchmarks/dedup_speed.py --index-size 20000             # SQLite index bytes per document
+    python benchmarks/dedup_speed.py --ab 2225bd8 --docs 10000 --repeats 5  # signatures: then vs now
 
 Peers get the cheapest Python tokenization (lowercase, ``re`` ``\\w+``, ``' '.join`` of word 5-grams,
 as in MEASURED.md), so their rates are upper bounds.  Slow peers run on a subsample and their rate
@@ -239,6 +240,46 @@ def index_size(n: int) -> None:
               f"(bands x rows = {params.bands}); second run's resolve {seconds:.1f} s")
 
 
+def ab(commit: str, docs: int, repeats: int) -> None:
+    """MB per CPU second of signatures with ``cleaner/dedup/shingle.py`` as of ``commit`` vs now, interleaved."""
+    import importlib.util
+    import tempfile
+
+    import numpy as np
+
+    from cleaner.dedup import shingle as current
+    from cleaner.dedup.minhash import minhash_shingles
+
+    source = subprocess.run(["git", "show", f"{commit}:cleaner/dedup/shingle.py"], check=True, capture_output=True,
+                            text=True, cwd=Path(__file__).resolve().parent.parent).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as fh:
+        fh.write(source)
+    spec = importlib.util.spec_from_file_location("cleaner.dedup._shingle_then", fh.name)
+    assert spec is not None and spec.loader is not None
+    then = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(then)
+    os.unlink(fh.name)
+    texts = [p.text for p in generate(docs)]
+    mb = sum(len(t.encode()) for t in texts) / 1e6
+    mods = {commit: then, "now": current}
+    for mod in mods.values():  # tables outside the timings; the same signatures or the comparison is void
+        assert np.array_equal(minhash_shingles(mod.shingle_batch(texts[:500], 5), 128, 1),
+                              minhash_shingles(current.shingle_batch(texts[:500], 5), 128, 1))
+    rates: dict[str, list[float]] = {name: [] for name in mods}
+    loads = []
+    for _ in range(repeats):
+        loads.append(os.getloadavg()[0])
+        for name, mod in mods.items():
+            start = time.process_time()
+            for lo in range(0, len(texts), BATCH):
+                minhash_shingles(mod.shingle_batch(texts[lo:lo + BATCH], 5), 128, 1)
+            rates[name].append(mb / (time.process_time() - start))
+    for name, values in rates.items():
+        print(f"{name}: median {statistics.median(values):.1f} MB per CPU second; runs "
+              f"{', '.join(f'{v:.1f}' for v in values)}")
+    print(f"load average at each repeat: {', '.join(f'{x:.1f}' for x in loads)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=20000)
@@ -246,9 +287,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=str, default=None)
     parser.add_argument("--index-size", type=int, default=None, help="measure index bytes per document")
     parser.add_argument("--no-cli", action="store_true", help="skip the CLI rows (--jobs 1 and 2)")
+    parser.add_argument("--ab", metavar="COMMIT", help="signatures with shingle.py of COMMIT vs now (CPU MB/s)")
     parser.add_argument("--scale-one", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.index_size:
+    if args.ab:
+        ab(args.ab, args.docs, args.repeats)
+    elif args.index_size:
         index_size(args.index_size)
     elif args.scale_one:
         scale_one(args.scale_one)

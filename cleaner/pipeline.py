@@ -27,7 +27,7 @@ from .boilerplate import StripModel, StripOutcome, Stripper, TemplateStats
 from .config import CleanerConfig
 from .dedup import Deduper, DedupParams
 from .dedup.minhash import signatures_and_shingles
-from .dedup.shingle import ShingleBatch
+from .dedup.shingle import ShingleBatch, build_tables
 from .document import STATUSES, CleanResult, Document, Removal, Status, apply_removals, normalize_spans
 from .errors import InputError
 from .io.readers import RawRecord
@@ -206,6 +206,8 @@ class _Engine:
     def __enter__(self) -> _Engine:
         if self.templates is not None:
             self.templates.freeze()  # lookup arrays built once, shared copy-on-write by forked workers
+        if self.config.dedup and self.config.jobs > 1:
+            build_tables()  # the same for the shingle lookup tables
         if self.config.jobs > 1:
             ctx = mp.get_context("spawn" if mp.get_start_method(allow_none=True) == "spawn" else "fork")
             self._pool = ctx.Pool(self.config.jobs, _init_worker, (self.config, self.model, self.templates))
