@@ -1,8 +1,11 @@
 """Per-site document frequency of normalized lines, learned from the corpus (unsupervised).
 
-Lines are keyed by a 64-bit blake2b hash of ``cleaner.text.fingerprint.normalize(line)``; each site
-keeps a ``{key: pages}`` table.  When a site's table grows past ``max_keys``, keys seen on one page
-only are pruned (they cannot be template lines yet), which bounds memory on huge sites.
+Lines are keyed by a 64-bit polynomial hash of ``cleaner.text.fingerprint.normalize(line)``; each
+site keeps a ``{key: pages}`` table.  Memory is bounded by ``max_keys`` entries over all sites: when
+the tables grow past it, the rarest keys (seen on one page, then two, ...) are dropped until half the
+budget is free.  A template line recurs on most of its site's pages, so it is counted again at once;
+what the budget loses is the first sightings of rare lines.  Pruning depends only on the order of the
+pages, so results do not depend on ``--jobs``.
 """
 from __future__ import annotations
 
@@ -105,13 +108,14 @@ def _trailing_space(sp: np.ndarray, brk: np.ndarray, page_end_of: np.ndarray) ->
 class TemplateStats:
     """Document frequency of normalized lines per site, with bounded memory."""
 
-    def __init__(self, min_pages: int = 3, max_keys: int = 500_000) -> None:
-        if min_pages < 1:
-            raise ValueError("min_pages must be >= 1")
+    def __init__(self, min_pages: int = 3, max_keys: int = 1_000_000) -> None:
+        if min_pages < 1 or max_keys < 1:
+            raise ValueError("min_pages and max_keys must be >= 1")
         self.min_pages = min_pages
-        self.max_keys = max_keys
+        self.max_keys = max_keys  # entries over all sites (about 100 bytes each while counting)
         self.pages: dict[str, int] = {}
         self.counts: dict[str, dict[int, int]] = {}
+        self._entries = 0
         # per site: sorted keys and their counts, for array lookups (built on first lookup or by freeze())
         self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -123,15 +127,22 @@ class TemplateStats:
         self.pages[site] = self.pages.get(site, 0) + 1
         self._arrays.pop(site, None)
         table = self.counts.setdefault(site, {})
+        before = len(table)
         for k in set(keys[keys != 0].tolist()):
             table[k] = table.get(k, 0) + 1
-        if len(table) > self.max_keys:
-            self._prune(site)
+        self._entries += len(table) - before
+        if self._entries > self.max_keys:
+            self._prune()
 
-    def _prune(self, site: str) -> None:
-        self._arrays.pop(site, None)
-        table = self.counts[site]
-        self.counts[site] = {k: c for k, c in table.items() if c > 1}
+    def _prune(self) -> None:
+        """Drop the rarest keys (count 1, then 2, ...) until at most half of ``max_keys`` entries remain."""
+        floor = 1
+        while self._entries > self.max_keys // 2:
+            for site, table in self.counts.items():
+                self.counts[site] = {k: c for k, c in table.items() if c > floor}
+            self._arrays.clear()
+            self._entries = sum(len(t) for t in self.counts.values())
+            floor += 1
 
     def count(self, site: str, line: str) -> int:
         """Pages of ``site`` holding ``line`` (after normalization)."""
@@ -178,10 +189,12 @@ class TemplateStats:
         for site, table in other.counts.items():
             self._arrays.pop(site, None)
             mine = self.counts.setdefault(site, {})
+            before = len(mine)
             for k, c in table.items():
                 mine[k] = mine.get(k, 0) + c
-            if len(mine) > self.max_keys:
-                self._prune(site)
+            self._entries += len(mine) - before
+        if self._entries > self.max_keys:
+            self._prune()
 
     def to_dict(self) -> dict[str, Any]:
         return {"min_pages": self.min_pages, "max_keys": self.max_keys, "pages": dict(self.pages),
@@ -194,8 +207,8 @@ class TemplateStats:
             if not isinstance(data, Mapping):
                 raise TypeError("not an object")
             min_pages = data.get("min_pages", 3)
-            max_keys = data.get("max_keys", 500_000)
-            if not isinstance(min_pages, int) or not isinstance(max_keys, int) or min_pages < 1:
+            max_keys = data.get("max_keys", 1_000_000)
+            if not isinstance(min_pages, int) or not isinstance(max_keys, int) or min_pages < 1 or max_keys < 1:
                 raise TypeError("min_pages/max_keys must be positive integers")
             t = cls(min_pages, max_keys)
             pages = data.get("pages", {})
@@ -215,6 +228,7 @@ class TemplateStats:
                         raise TypeError(f"bad entry in the table of site {s!r}")
                     conv[int(k, 16)] = c
                 t.counts[s] = conv
+                t._entries += len(conv)
             return t
         except (TypeError, ValueError) as exc:
             raise ModelError(f"corrupt template statistics ({exc}); refit them with `cleaner fit`") from exc
