@@ -224,7 +224,7 @@ def _first_last(lid: np.ndarray, pos: np.ndarray, n_lines: int) -> tuple[np.ndar
     return first, last
 
 
-def page_arrays(text: str, cps: np.ndarray | None = None) -> PageArrays:
+def page_arrays(text: str) -> PageArrays:
     """:func:`batch_arrays` of one page."""
     return batch_arrays([text])
 

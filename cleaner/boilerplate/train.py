@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .features import codepoints, page_arrays
+from .features import page_arrays
 from .model import Decoder, LineNet, StripModel, training_digest
 from .stripper import analyse_many
 from .templates import TemplateStats
@@ -52,7 +52,7 @@ def learn_function_words(rows: Sequence[Mapping[str, Any]], per_lang: int = 150)
         if not gold.strip():
             continue
         lang = str(row.get("lang") or "unknown")
-        pa = page_arrays(gold, codepoints(gold))
+        pa = page_arrays(gold)
         df.setdefault(lang, Counter()).update(set(pa.tokens.hashes.tolist()))
     words: set[int] = set()
     for counter in df.values():
