@@ -12,7 +12,6 @@ is the slow string spelling of the same definition, kept for tests.
 """
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -82,26 +81,6 @@ def _casefold_table() -> np.ndarray:
     return fold
 
 
-@lru_cache(maxsize=1)
-def _mark_table() -> np.ndarray | None:
-    """bool per code point: in the combining-mark class that :func:`nfkc` caps at runs of 30.
-
-    Read from ``fingerprint._MARK_RUN`` itself, so the two cannot drift apart; None if its pattern is
-    not the expected ``(C{30})C+`` (then every document goes through :func:`nfkc`).
-    """
-    pattern = getattr(fingerprint, "_MARK_RUN", None)
-    source = getattr(pattern, "pattern", "")
-    cls = source[1:source.find("{30}")] if source.startswith("(") else ""
-    if not cls or source != f"({cls}{{30}}){cls}+":
-        return None
-    cps = _all_codepoints(0)
-    every = cps.tobytes().decode("utf-32-le")
-    table = np.zeros(0x110000, dtype=bool)
-    for m in re.finditer(cls + "+", every):
-        table[cps[m.start():m.end()]] = True
-    return table
-
-
 def _all_codepoints(start: int) -> np.ndarray:
     """uint32 code points from ``start`` to U+10FFFF, surrogates left out (they are not characters)."""
     return np.concatenate((np.arange(start, 0xD800), np.arange(0xE000, 0x110000))).astype(np.uint32)
@@ -114,23 +93,13 @@ def _nfkc_batch(texts: Sequence[str]) -> tuple[list[str], np.ndarray | None]:
     plain NFKC, so one vectorized look at the batch's code points finds the few texts that need it.
     Also returns ``_utf32`` of the result when NFKC changed no text (the usual case), else None.
     """
-    table = _mark_table()
-    if table is None:
-        return [nfkc(t) for t in texts], None
     out = [unicodedata.normalize("NFKC", t) for t in texts]
     raw = _utf32(list(texts))
-    marks = table[raw]
-    if marks.any():
-        edges = np.flatnonzero(marks[1:] != marks[:-1]) + 1
-        if marks[0]:
-            edges = np.concatenate(([0], edges))
-        if marks[-1]:
-            edges = np.append(edges, len(marks))
-        long_runs = edges[0::2][edges[1::2] - edges[0::2] > 30]
-        if len(long_runs):
-            bounds = np.cumsum([len(t) + 1 for t in texts])
-            for i in np.unique(np.searchsorted(bounds, long_runs, side="right")).tolist():
-                out[i] = nfkc(texts[i])
+    long_runs = fingerprint.long_mark_runs(raw)  # texts are joined by spaces: no run spans two
+    if len(long_runs):
+        bounds = np.cumsum([len(t) + 1 for t in texts])
+        for i in np.unique(np.searchsorted(bounds, long_runs, side="right")).tolist():
+            out[i] = nfkc(texts[i])
     # normalize() returns its argument itself when the text is already NFKC
     unchanged = all(o is t for o, t in zip(out, texts, strict=True))
     return out, raw if unchanged else None
@@ -139,7 +108,7 @@ def _nfkc_batch(texts: Sequence[str]) -> tuple[list[str], np.ndarray | None]:
 def build_tables() -> None:
     """Build the per-process lookup tables now (e.g. before forking workers, which then share them)."""
     _casefold_table()
-    _mark_table()
+    fingerprint.mark_table()
 
 
 def _folded_batch(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

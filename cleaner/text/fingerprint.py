@@ -100,7 +100,8 @@ MAX_MARK_RUN = 30
 
 
 @lru_cache(maxsize=1)
-def _mark_table() -> np.ndarray:
+def mark_table() -> np.ndarray:
+    """bool per BMP code point: in the combining-mark class that :func:`nfkc` caps at runs of 30."""
     table = np.zeros(0x10000, dtype=bool)
     for a, b in _MARK_RANGES:
         table[a:b + 1] = True
@@ -109,7 +110,7 @@ def _mark_table() -> np.ndarray:
 
 def long_mark_runs(cps: np.ndarray) -> np.ndarray:
     """Start offsets of the runs of more than 30 combining marks in ``cps`` (what :func:`nfkc` caps)."""
-    mask = _mark_table()[np.minimum(cps, 0xFFFF)] & (cps <= 0xFFFF)
+    mask = mark_table()[np.minimum(cps, 0xFFFF)] & (cps <= 0xFFFF)
     edges = np.flatnonzero(np.diff(np.concatenate(([False], mask, [False])).view(np.int8)))
     starts, ends = edges[0::2], edges[1::2]
     return starts[ends - starts > MAX_MARK_RUN]
