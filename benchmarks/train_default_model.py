@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval-dir", type=Path, default=Path("/work/shared/eval"))
     ap.add_argument("-o", "--output", type=Path, default=Path(__file__).resolve().parent.parent
                     / "cleaner" / "models" / "default.json")
+    ap.add_argument("--ensemble", type=int, default=3, help="nets averaged into the shipped one")
     args = ap.parse_args(argv)
     rows = []
     for name, weight in (("seeds", 5.0), ("wcxb-dev", 1.0), ("daniel-dev", 1.0)):
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
                 row["weight"] = weight
                 rows.append(row)
     t0 = time.time()
-    model = train_model(rows)
+    model = train_model(rows, ensemble=args.ensemble)
     model.meta["trained_on"] = "seeds(x5) + wcxb-dev + daniel-dev"
     model.save(args.output)
     print(f"trained on {len(rows)} pages in {time.time() - t0:.0f}s -> {args.output} "

@@ -297,6 +297,13 @@ BASE_NAMES: tuple[str, ...] = (
     "same_as_first_long", "pad",
 )
 PAGE_NAMES: tuple[str, ...] = ("page_fw_coverage", "page_log_lines", "page_log_chars", "templates_known")
+#: where a line sits relative to the page's prose (long lines ending a sentence), not shifted or averaged
+LONG_NAMES: tuple[str, ...] = ("prose_before", "prose_after", "in_main", "before_main", "after_main",
+                               "gap_prev_prose", "gap_next_prose")
+#: a prose line has at least this many non-space characters and ends a sentence
+PROSE_CHARS = 40
+#: prose lines at most this many lines apart belong to one block
+PROSE_GAP = 6
 OFFSETS: tuple[int, ...] = (-2, -1, 1, 2)
 WINDOW = 5
 
@@ -308,7 +315,39 @@ def feature_names() -> list[str]:
     names += [f"{n}@mean{WINDOW}" for n in BASE_NAMES]
     names += [f"{n}@before" for n in ("log_chars", "ends_sentence", "fw_density")]
     names += [f"{n}@after" for n in ("log_chars", "ends_sentence", "fw_density")]
-    return names + list(PAGE_NAMES)
+    return names + list(PAGE_NAMES) + list(LONG_NAMES)
+
+
+def long_range(chars: np.ndarray, ends_sentence: np.ndarray) -> np.ndarray:
+    """``LONG_NAMES`` features over one page's non-blank lines, from their non-space counts and sentence ends.
+
+    Prose lines at most ``PROSE_GAP`` lines apart form blocks; the main block is the first one holding at
+    least half as many prose characters as the largest (as :func:`.assemble.main_region` chooses).
+    """
+    m = chars.size
+    out = np.zeros((m, len(LONG_NAMES)))
+    pc = np.where((chars >= PROSE_CHARS) & ends_sentence, chars, 0.0)
+    p = np.flatnonzero(pc)
+    if p.size == 0:
+        out[:, 5:] = np.log1p(m)
+        return out
+    total = pc.sum()
+    csum = np.cumsum(pc)
+    out[:, 0] = (csum - pc) / total
+    out[:, 1] = (total - csum) / total
+    seg = np.concatenate(([0], np.cumsum(np.diff(p) > PROSE_GAP)))
+    size = np.bincount(seg, weights=pc[p])
+    best = int(np.argmax(size >= 0.5 * size.max()))
+    first, last = int(p[seg == best][0]), int(p[seg == best][-1])
+    i = np.arange(m)
+    out[:, 2] = (i >= first) & (i <= last)
+    out[:, 3] = np.log1p(np.maximum(first - i, 0))
+    out[:, 4] = np.log1p(np.maximum(i - last, 0))
+    prev = np.searchsorted(p, i, side="right") - 1  # last prose line at or before i
+    out[:, 5] = np.log1p(np.where(prev >= 0, i - p[np.maximum(prev, 0)], m))
+    nxt = np.searchsorted(p, i, side="left")  # first prose line at or after i
+    out[:, 6] = np.log1p(np.where(nxt < p.size, p[np.minimum(nxt, p.size - 1)] - i, m))
+    return out
 
 
 def _segment_ids(ptr: np.ndarray) -> np.ndarray:
@@ -455,4 +494,7 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     page_feats = np.column_stack((page_cov, np.log1p(np.diff(row_ptr)), np.log1p(total_chars),
                                   known.astype(np.float64)))
     parts.append(page_feats[page])
+    es = pa.ends_sentence[idx]
+    bounds = row_ptr.tolist()
+    parts.append(np.vstack([long_range(chars[a:b], es[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]))
     return idx, np.hstack(parts), row_ptr

@@ -262,34 +262,45 @@ def _secondary_start(keep: np.ndarray, body: np.ndarray, keys: np.ndarray, last:
     """First line of a second article appended after the main one, or None.
 
     A later segment of body text counts as a second article when it has a headline of its own: a short
-    line printed twice between the main article's end and the segment (as article pages print theirs).
+    line printed twice, and only twice on the page, in the gap before the segment (as article pages
+    print theirs).  Lines repeated more often ("Get the Recipe", photo credits) are page furniture.
     """
+    twice = _printed_twice(keys)
+    gap_start = last + 1
     for a, b in later:
         strong = np.flatnonzero(keep[a:b + 1] & body[a:b + 1])
-        if strong.size < 3 or lengths[a:b + 1][strong].sum() < 400:
-            continue
-        seen: dict[int, int] = {}
-        for i in range(last + 1, a):
-            kk = int(keys[i])
-            if kk == 0 or lengths[i] > 200 or lengths[i] < 10:
-                continue
-            if kk in seen:
-                start = seen[kk]
-                return start
-            seen[kk] = i
+        if strong.size >= 3 and lengths[a:b + 1][strong].sum() >= 400:
+            seen: dict[int, int] = {}
+            for i in range(gap_start, a):
+                kk = int(keys[i])
+                if not twice[i] or lengths[i] > 200 or lengths[i] < 10:
+                    continue
+                if kk in seen:
+                    return seen[kk]
+                seen[kk] = i
+        gap_start = b + 1
     return None
+
+
+def _printed_twice(keys: np.ndarray) -> np.ndarray:
+    """True for non-blank lines whose key occurs exactly twice on the page."""
+    _, inv, cnt = np.unique(keys, return_inverse=True, return_counts=True)
+    twice: np.ndarray = (cnt[inv] == 2) & (keys != 0)
+    return twice
 
 
 def _removed_second_article(keys: np.ndarray, prose: np.ndarray, last: int, lengths: np.ndarray) -> int | None:
     """Start of a second article after the main one even when the model already removed it (so that its
-    lines are named secondary_article): a short line printed twice, then a run of >= 3 prose lines."""
+    lines are named secondary_article): a short line printed twice (only twice on the page), then a run
+    of >= 3 prose lines."""
     if last < 0:
         return None
     m = keys.size
+    twice = _printed_twice(keys)
     seen: dict[int, int] = {}
     for i in range(last + 1, m):
         kk = int(keys[i])
-        if kk == 0 or not 10 <= lengths[i] <= 200:
+        if not twice[i] or not 10 <= lengths[i] <= 200:
             continue
         if kk in seen and i - seen[kk] <= 8:
             for j in range(i + 1, min(i + 7, m - 2)):

@@ -19,28 +19,59 @@ _TOKEN = re.compile(r"\w+")  # the scorer's tokens
 def line_labels(page_text: str, gold_text: str, line_spans: Sequence[tuple[int, int]]) -> np.ndarray:
     """1 for lines whose 4-token shingles (or, for short lines, token sequence) the gold text holds.
 
-    Gold shingles are consumed in order, so a headline printed twice is content only once.
+    Gold shingles are consumed in order, so a headline printed twice is content only once.  A short line
+    (fewer than 4 tokens) counts only where the gold text holds it between the gold positions of the
+    content lines around it, so that a menu item such as "About" is not content because the article
+    happens to use the word somewhere.
     """
     gtok = _TOKEN.findall(gold_text.lower())
     gold = Counter(" ".join(gtok[i:i + 4]) for i in range(len(gtok) - 3))
-    gold_joined = " " + " ".join(gtok) + " "
-    short_used: Counter[str] = Counter()
+    first_at: dict[str, int] = {}
+    for i in range(len(gtok) - 3):
+        first_at.setdefault(" ".join(gtok[i:i + 4]), i)
+    where: dict[str, list[int]] = {}
+    for i, t in enumerate(gtok):
+        where.setdefault(t, []).append(i)
     out = np.zeros(len(line_spans), dtype=np.float64)
-    for n, (s, e) in enumerate(line_spans):
-        toks = _TOKEN.findall(page_text[s:e].lower())
-        if not toks:
-            continue
+    toks_of = [_TOKEN.findall(page_text[s:e].lower()) for s, e in line_spans]
+    # gold positions (first, last token) of the long content lines
+    anchor: list[tuple[int, int] | None] = [None] * len(line_spans)
+    for n, toks in enumerate(toks_of):
         if len(toks) >= 4:
             sh = [" ".join(toks[i:i + 4]) for i in range(len(toks) - 3)]
-            hit = sum(1 for x in sh if gold[x] > 0)
-            if hit >= 0.5 * len(sh):
+            hits = [(j, x) for j, x in enumerate(sh) if gold[x] > 0]
+            if len(hits) >= 0.5 * len(sh):
                 out[n] = 1.0
-                gold.subtract(x for x in sh if gold[x] > 0)
-        else:
-            key = " " + " ".join(toks) + " "
-            if gold_joined.count(key) > short_used[key]:
+                gold.subtract(x for _, x in hits)
+                # where the line starts in the gold text: the median estimate, robust to repeated phrases
+                at = int(np.median([first_at[x] - j for j, x in hits]))
+                anchor[n] = (at, at + len(toks) - 1)
+    lo_of = np.zeros(len(line_spans), dtype=np.int64)
+    hi_of = np.full(len(line_spans), len(gtok), dtype=np.int64)
+    last = 0
+    for n, a in enumerate(anchor):
+        lo_of[n] = last
+        if a is not None:
+            last = a[1]
+    nxt = len(gtok)
+    for n in range(len(anchor) - 1, -1, -1):
+        hi_of[n] = nxt
+        if anchor[n] is not None:
+            nxt = anchor[n][0]  # type: ignore[index]
+    used: set[int] = set()
+    for n, toks in enumerate(toks_of):
+        if not toks or len(toks) >= 4:
+            continue
+        k = len(toks)
+        for i in where.get(toks[0], ()):
+            if i < lo_of[n] - 3 or i in used:
+                continue
+            if i > hi_of[n] + 3:
+                break
+            if gtok[i:i + k] == toks:
                 out[n] = 1.0
-                short_used[key] += 1
+                used.add(i)
+                break
     return out
 
 
@@ -152,8 +183,16 @@ def fit_mlp(x: np.ndarray, y: np.ndarray, w: np.ndarray, hidden: int = 48, epoch
     return LineNet(mean, std, params[0], params[1], params[2], float(params[3][0]))
 
 
+def average_nets(nets: Sequence[LineNet]) -> LineNet:
+    """One wider net whose logit is the mean of the nets' logits (they share the standardization)."""
+    n = len(nets)
+    return LineNet(nets[0].mean, nets[0].std, np.hstack([m.w1 for m in nets]), np.concatenate([m.b1 for m in nets]),
+                   np.concatenate([m.w2 / n for m in nets]), float(sum(m.b2 for m in nets) / n))
+
+
 def train_model(rows: list[Mapping[str, Any]], templates: TemplateStats | None = None,
-                decoder: Decoder | None = None, hidden: int = 48, epochs: int = 8, seed: int = 0) -> StripModel:
+                decoder: Decoder | None = None, hidden: int = 48, epochs: int = 8, seed: int = 0,
+                ensemble: int = 1) -> StripModel:
     """A StripModel from labelled rows (``page_text``, ``gold_text``, optional ``site``, ``lang``, ``weight``).
 
     ``templates`` are the site statistics used for the template feature while training; by default they
@@ -171,8 +210,9 @@ def train_model(rows: list[Mapping[str, Any]], templates: TemplateStats | None =
                 templates.add_page(str(row["site"]), str(row["page_text"]))
     model = StripModel(function_words=learn_function_words(rows), decoder=decoder or Decoder())
     x, y, w = build_matrix(rows, model, templates, seed=seed)
-    model.net = fit_mlp(x, y, w, hidden=hidden, epochs=epochs, seed=seed)
+    nets = [fit_mlp(x, y, w, hidden=hidden, epochs=epochs, seed=seed + s) for s in range(ensemble)]
+    model.net = nets[0] if ensemble == 1 else average_nets(nets)
     model.training_digest = training_digest(rows)
     model.meta = {"pages": len(rows), "lines": int(y.size), "content_share": round(float(y.mean()), 4),
-                  "hidden": hidden, "epochs": epochs, "seed": seed}
+                  "hidden": hidden, "epochs": epochs, "seed": seed, "ensemble": ensemble}
     return model
