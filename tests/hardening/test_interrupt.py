@@ -29,8 +29,15 @@ def _args(src: Path, out: Path) -> list[str]:
 
 def _start(args: list[str]) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # Ctrl-C reaches a foreground program with SIGINT at its default; a runner started in the
+    # background (nohup, `&`) ignores SIGINT, and that would be inherited here, so reset it.
     return subprocess.Popen([sys.executable, "-m", "cleaner", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
+                            preexec_fn=_default_sigint)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _finish(args: list[str]) -> subprocess.CompletedProcess[str]:
