@@ -11,7 +11,6 @@ meet it, minimizes the false-positive integral (ties: fewer bands, a smaller ind
 from __future__ import annotations
 
 import numpy as np
-from scipy.integrate import quad
 
 from .shingle import fmix64
 
@@ -24,10 +23,14 @@ def candidate_probability(s: float, bands: int, rows: int) -> float:
 
 
 def false_positive_area(threshold: float, bands: int, rows: int) -> float:
+    from scipy.integrate import quad  # imported when bands are chosen: it costs 0.7 s at startup
+
     return float(quad(lambda s: candidate_probability(s, bands, rows), 0.0, threshold)[0])
 
 
 def false_negative_area(threshold: float, bands: int, rows: int) -> float:
+    from scipy.integrate import quad
+
     return float(quad(lambda s: 1.0 - candidate_probability(s, bands, rows), threshold, 1.0)[0])
 
 
