@@ -111,8 +111,8 @@ def prepare_many(raws: list[RawRecord], stripper: Stripper | None, config: Clean
                  ) -> list[tuple[Prepared, str]]:
     """:func:`prepare` of each record; the stripper works on the batch at once (same results)."""
     decoded = [decode_record(raw) for raw in raws]
-    todo = [i for i, d in enumerate(decoded) if d.text is not None and d.text.strip()] if stripper else []
     outcomes: dict[int, StripOutcome] = {}
+    todo = [i for i, d in enumerate(decoded) if d.text is not None and d.text.strip()]
     if stripper is not None and todo:
         done = stripper.strip_many([str(decoded[i].text) for i in todo], [site_of(raws[i], config) for i in todo])
         outcomes = dict(zip(todo, done, strict=True))

@@ -8,7 +8,7 @@ mod 2**64, so that the learned function-word set can be matched without a per-to
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -129,12 +129,19 @@ class Batch:
     cps: np.ndarray
     page_start: np.ndarray  # (n_pages,) offsets into cps
     page_end: np.ndarray
+    _lines: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
 
     @classmethod
     def of(cls, texts: list[str]) -> Batch:
         lens = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
         ends = np.cumsum(lens)
         return cls(texts, codepoints("".join(texts)), ends - lens, ends)
+
+    def lines(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:func:`batch_line_bounds` of the batch, computed once."""
+        if self._lines is None:
+            self._lines = batch_line_bounds(self.cps, self.page_start, self.page_end)
+        return self._lines
 
     def boundary(self) -> np.ndarray:
         """Bool per position 0..n: True where a page starts or ends."""
@@ -229,11 +236,12 @@ def page_arrays(text: str) -> PageArrays:
     return batch_arrays([text])
 
 
-def batch_arrays(texts: list[str]) -> PageArrays:
+def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     """Split each text into lines and count character classes, sentence ends and tokens per line."""
-    b = Batch.of(texts)
+    b = texts if isinstance(texts, Batch) else Batch.of(texts)
+    texts = b.texts
     cps = b.cps
-    astarts, aends, astops, line_ptr = batch_line_bounds(cps, b.page_start, b.page_end)
+    astarts, aends, astops, line_ptr = b.lines()
     n_lines = astarts.size
     lows = [t.lower() for t in texts]
     lcps = codepoints("".join(lo if len(lo) == len(t) else t for lo, t in zip(lows, texts, strict=True)))

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..document import Removal, apply_removals, normalize_spans
 from .assemble import Lines, glued_tail, main_region, name_reasons, viterbi
-from .features import PageArrays, batch_arrays, group_stats, line_features
+from .features import Batch, PageArrays, batch_arrays, group_stats, line_features
 from .model import StripModel
 from .templates import TemplateStats, batch_line_keys
 
@@ -56,8 +56,9 @@ def analyse(text: str, model: StripModel, templates: TemplateStats | None, site:
 def analyse_many(texts: list[str], model: StripModel, templates: TemplateStats | None,
                  sites: list[str | None], use_fw: bool | np.ndarray = True) -> PageView:
     """Lines, keys and the feature matrix of a batch of pages, with array operations over the whole batch."""
-    keys, _ = batch_line_keys(texts)
-    pa = batch_arrays(texts)
+    batch = Batch.of(texts)  # code points and line bounds shared by the keys and the arrays
+    keys, _ = batch_line_keys(batch)
+    pa = batch_arrays(batch)
     n_lines = pa.n_lines
     tcounts = np.zeros(n_lines, dtype=np.int64)
     tshare = np.zeros(n_lines)

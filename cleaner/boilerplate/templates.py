@@ -39,10 +39,11 @@ def line_keys(text: str, cps: np.ndarray | None = None) -> np.ndarray:
     return batch_line_keys([text])[0]
 
 
-def batch_line_keys(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def batch_line_keys(texts: list[str] | Batch) -> tuple[np.ndarray, np.ndarray]:
     """``(keys, line_ptr)``: :func:`line_keys` of each text, concatenated (page p owns keys[ptr[p]:ptr[p+1]])."""
-    batch = Batch.of(texts)
-    _, _, _, line_ptr = batch_line_bounds(batch.cps, batch.page_start, batch.page_end)
+    batch = texts if isinstance(texts, Batch) else Batch.of(texts)
+    texts = batch.texts
+    line_ptr = batch.lines()[3]
     norms = [t.casefold() for t in nfkc_many(texts, batch.cps, batch.page_end)]
     nbatch = Batch.of(norms)
     ncps = nbatch.cps

@@ -61,15 +61,7 @@ def survivor_order(keep: str, lengths: Sequence[int], kept_fractions: Sequence[f
 
 def _id_rank(ids: Sequence[str]) -> np.ndarray:
     """Each id's rank in code-point order (equal ids share a rank); Python's ``str`` order, as Spark's keys use."""
-    order = sorted(range(len(ids)), key=ids.__getitem__)
-    rank = np.empty(len(ids), dtype=np.int64)
-    previous: str | None = None
-    r = -1
-    for i in order:
-        if ids[i] != previous:
-            r += 1
-            previous = ids[i]
-        rank[i] = r
+    rank: np.ndarray = np.unique(np.array(list(ids), dtype=object), return_inverse=True)[1].reshape(-1)
     return rank
 
 

@@ -12,7 +12,6 @@ is the slow string spelling of the same definition, kept for tests.
 """
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..text import fingerprint
-from ..text.fingerprint import codepoint_table, nfkc, normalize
+from ..text.fingerprint import codepoint_table, normalize
 
 _SPACE = 0x20
 _EXPANDS = 0xFFFFFFFF  # in the fold table: the code point casefolds to several characters
@@ -93,13 +92,8 @@ def _nfkc_batch(texts: Sequence[str]) -> tuple[list[str], np.ndarray | None]:
     plain NFKC, so one vectorized look at the batch's code points finds the few texts that need it.
     Also returns ``_utf32`` of the result when NFKC changed no text (the usual case), else None.
     """
-    out = [unicodedata.normalize("NFKC", t) for t in texts]
-    raw = _utf32(list(texts))
-    long_runs = fingerprint.long_mark_runs(raw)  # texts are joined by spaces: no run spans two
-    if len(long_runs):
-        bounds = np.cumsum([len(t) + 1 for t in texts])
-        for i in np.unique(np.searchsorted(bounds, long_runs, side="right")).tolist():
-            out[i] = nfkc(texts[i])
+    raw = _utf32(list(texts))  # texts joined by spaces: a mark run never spans two
+    out = fingerprint.nfkc_many(list(texts), raw, np.cumsum([len(t) + 1 for t in texts]))
     # normalize() returns its argument itself when the text is already NFKC
     unchanged = all(o is t for o, t in zip(out, texts, strict=True))
     return out, raw if unchanged else None
