@@ -57,7 +57,9 @@ def _reference(text: str) -> str:
     return regex.sub(r"[\p{P}\p{S}\p{Z}\s\x00\x1c-\x1f]+", " ", text).strip()
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
+# Characters the interpreter's Unicode database assigns: the array fold is built from ``unicodedata``,
+# while ``regex`` carries a newer database (U+1CD00 is a symbol to it, unassigned to Python 3.11).
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cn"))))
 def test_array_normalization_matches_the_regex_specification(text: str) -> None:
     assert normalize(text) == _reference(text)
 
