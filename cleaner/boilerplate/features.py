@@ -327,34 +327,64 @@ def feature_names() -> list[str]:
 
 
 def long_range(chars: np.ndarray, ends_sentence: np.ndarray) -> np.ndarray:
-    """``LONG_NAMES`` features over one page's non-blank lines, from their non-space counts and sentence ends.
+    """:func:`long_range_many` of one page."""
+    return long_range_many(chars, ends_sentence, np.array([0, chars.size]))
+
+
+def long_range_many(chars: np.ndarray, ends_sentence: np.ndarray, row_ptr: np.ndarray) -> np.ndarray:
+    """``LONG_NAMES`` features over the non-blank lines of a batch, from their non-space counts and sentence
+    ends (page ``p`` owns rows ``row_ptr[p]:row_ptr[p + 1]``).
 
     Prose lines at most ``PROSE_GAP`` lines apart form blocks; the main block is the first one holding at
     least half as many prose characters as the largest (as :func:`.assemble.main_region` chooses).
+    Character counts are whole numbers, so sums over the batch are exact and equal to per-page sums.
     """
     m = chars.size
     out = np.zeros((m, len(LONG_NAMES)))
+    if m == 0:
+        return out
+    page = _segment_ids(row_ptr)
+    size = np.diff(row_ptr)[page]
+    i = np.arange(m)
     pc = np.where((chars >= PROSE_CHARS) & ends_sentence, chars, 0.0)
     p = np.flatnonzero(pc)
     if p.size == 0:
-        out[:, 5:] = np.log1p(m)
+        out[:, 5:] = np.log1p(size)[:, None]
         return out
-    total = pc.sum()
+    n_pages = row_ptr.size - 1
+    total = np.bincount(page, weights=pc, minlength=n_pages)[page]
     csum = np.cumsum(pc)
-    out[:, 0] = (csum - pc) / total
-    out[:, 1] = (total - csum) / total
-    seg = np.concatenate(([0], np.cumsum(np.diff(p) > PROSE_GAP)))
-    size = np.bincount(seg, weights=pc[p])
-    best = int(np.argmax(size >= 0.5 * size.max()))
-    first, last = int(p[seg == best][0]), int(p[seg == best][-1])
-    i = np.arange(m)
-    out[:, 2] = (i >= first) & (i <= last)
-    out[:, 3] = np.log1p(np.maximum(first - i, 0))
-    out[:, 4] = np.log1p(np.maximum(i - last, 0))
+    csum -= np.concatenate(([0.0], csum))[row_ptr[:-1]][page]  # running sum within the page
+    has = total > 0
+    out[has, 0] = (csum[has] - pc[has]) / total[has]
+    out[has, 1] = (total[has] - csum[has]) / total[has]
+    # blocks of prose lines: a new block after a gap or at a new page
+    pp = page[p]
+    new_block = np.ones(p.size, dtype=bool)
+    new_block[1:] = (np.diff(p) > PROSE_GAP) | (pp[1:] != pp[:-1])
+    heads = np.flatnonzero(new_block)
+    tails = np.append(heads[1:], p.size) - 1
+    bsize = np.add.reduceat(pc[p], heads)
+    bpage = pp[heads]
+    pmax = np.zeros(n_pages)
+    np.maximum.at(pmax, bpage, bsize)
+    ok = np.flatnonzero(bsize >= 0.5 * pmax[bpage])
+    chosen_pages, at = np.unique(bpage[ok], return_index=True)  # the first qualifying block of each page
+    first = np.zeros(n_pages, dtype=np.int64)
+    last = np.zeros(n_pages, dtype=np.int64)
+    first[chosen_pages] = p[heads[ok[at]]]
+    last[chosen_pages] = p[tails[ok[at]]]
+    f, la = first[page], last[page]
+    out[:, 2] = has & (i >= f) & (i <= la)
+    out[:, 3] = np.where(has, np.log1p(np.maximum(f - i, 0)), 0.0)
+    out[:, 4] = np.where(has, np.log1p(np.maximum(i - la, 0)), 0.0)
+    start, stop = row_ptr[:-1][page], row_ptr[1:][page]
     prev = np.searchsorted(p, i, side="right") - 1  # last prose line at or before i
-    out[:, 5] = np.log1p(np.where(prev >= 0, i - p[np.maximum(prev, 0)], m))
+    pprev = p[np.maximum(prev, 0)]
+    out[:, 5] = np.log1p(np.where((prev >= 0) & (pprev >= start), i - pprev, size))
     nxt = np.searchsorted(p, i, side="left")  # first prose line at or after i
-    out[:, 6] = np.log1p(np.where(nxt < p.size, p[np.minimum(nxt, p.size - 1)] - i, m))
+    pnext = p[np.minimum(nxt, p.size - 1)]
+    out[:, 6] = np.log1p(np.where((nxt < p.size) & (pnext < stop), pnext - i, size))
     return out
 
 
@@ -394,14 +424,16 @@ def _shift(m: np.ndarray, off: int, local: np.ndarray, size: np.ndarray) -> np.n
 
 def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
                   fw_sorted: np.ndarray, use_fw: bool | np.ndarray = True,
-                  known: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  known: np.ndarray | None = None, dups: tuple[np.ndarray, np.ndarray] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Feature matrix over the non-blank lines of a batch: ``(line_indices, X, row_ptr)``.
 
     ``keys`` are the normalized-line hashes (0 for blank), ``tshare`` the share of the site's pages
     holding each line (zeros for a page whose site has no statistics), ``known`` per page whether
     corpus statistics were known (default: ``tshare is not None``), ``fw_sorted`` the sorted hashes of
-    the learned function words, ``use_fw`` whether to use them (one flag, or one per page).  Page ``p``
-    owns rows ``row_ptr[p]:row_ptr[p + 1]``.
+    the learned function words, ``use_fw`` whether to use them (one flag, or one per page), ``dups`` the
+    :func:`group_stats` of the rows' keys when the caller has them.  Page ``p`` owns rows
+    ``row_ptr[p]:row_ptr[p + 1]``.
     """
     n_pages = pa.n_pages
     idx = np.flatnonzero(pa.nonspace > 0)
@@ -436,7 +468,7 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     tf = np.bincount(tok_line, weights=np.log(tok_count), minlength=n_lines) if hashes.size else np.zeros(n_lines)
     ntok = ntok_all[idx]
     k = keys[idx]
-    kcnt, first_pos = group_stats(page, k)
+    kcnt, first_pos = dups if dups is not None else group_stats(page, k)
     later = (first_pos < np.arange(m)).astype(np.float64)
     adj = np.zeros(m)
     same = (k[1:] == k[:-1]) & (page[1:] == page[:-1])
@@ -502,7 +534,5 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     page_feats = np.column_stack((page_cov, np.log1p(np.diff(row_ptr)), np.log1p(total_chars),
                                   known.astype(np.float64)))
     parts.append(page_feats[page])
-    es = pa.ends_sentence[idx]
-    bounds = row_ptr.tolist()
-    parts.append(np.vstack([long_range(chars[a:b], es[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]))
+    parts.append(long_range_many(chars, pa.ends_sentence[idx], row_ptr))
     return idx, np.hstack(parts), row_ptr

@@ -45,6 +45,8 @@ class PageView:
     tcounts: np.ndarray  # per row: pages of the site holding the line (0 when unknown)
     tshare: np.ndarray  # per row: share of the site's pages holding the line (0 when unknown)
     known: np.ndarray  # per page: whether the site had enough pages for statistics
+    kcnt: np.ndarray  # per row: how often the page holds the line
+    first_row: np.ndarray  # per row: the row where the page first holds the line
 
 
 def analyse(text: str, model: StripModel, templates: TemplateStats | None, site: str | None,
@@ -70,9 +72,11 @@ def analyse_many(texts: list[str], model: StripModel, templates: TemplateStats |
             if stats is not None:
                 tcounts[ptr[p]:ptr[p + 1]], tshare[ptr[p]:ptr[p + 1]] = stats
                 known[p] = True
+    rows = np.flatnonzero(pa.nonspace > 0)
+    dups = group_stats(pa.page_of_line[rows], keys[rows])
     idx, x, row_ptr = line_features(pa, keys, tshare if known.any() else None, model.function_words, use_fw,
-                                    known)
-    return PageView(pa, keys, idx, x, row_ptr, tcounts[idx], tshare[idx], known)
+                                    known, dups)
+    return PageView(pa, keys, idx, x, row_ptr, tcounts[idx], tshare[idx], known, *dups)
 
 
 class Stripper:
@@ -120,7 +124,15 @@ class Stripper:
         prob = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
         pa = view.pa
         ntok_lines = np.bincount(pa.tokens.line, minlength=pa.n_lines)
-        _, first_row = group_stats(pa.page_of_line[view.idx], view.keys[view.idx])
+        k = view.keys[view.idx]
+        later = view.first_row < np.arange(k.size)
+        twice = (view.kcnt == 2) & (k != 0)
+        adjacent = np.zeros(k.size, dtype=bool)
+        if k.size > 1:
+            page = pa.page_of_line[view.idx]
+            same = (k[1:] == k[:-1]) & (page[1:] == page[:-1])
+            adjacent[1:] |= same
+            adjacent[:-1] |= same
         lptr, rptr = pa.line_ptr.tolist(), view.row_ptr.tolist()
         out: list[_Decision] = []
         for p, text in enumerate(texts):
@@ -133,7 +145,8 @@ class Stripper:
                          pa.ends_sentence[l0:l1], pa.bullet_start[l0:l1], ntok_lines[l0:l1],
                          view.idx[r0:r1] - l0, view.keys[l0:l1], logits[r0:r1], prob[r0:r1],
                          view.tcounts[r0:r1] if view.known[p] else None,
-                         view.tshare[r0:r1] if view.known[p] else None, first_row[r0:r1] - r0)
+                         view.tshare[r0:r1] if view.known[p] else None, view.first_row[r0:r1] - r0,
+                         later[r0:r1], adjacent[r0:r1], twice[r0:r1])
             out.append(_decide(page, model.decoder.switch_cost))
         return out
 
@@ -157,6 +170,9 @@ class _Page:
     tcounts: np.ndarray | None
     tshare: np.ndarray | None
     first_of: np.ndarray  # per row: the row where the page first has the same line
+    later: np.ndarray  # per row: the page held the line before
+    adjacent: np.ndarray  # per row: a neighbouring row holds the same line
+    twice: np.ndarray  # per row: the page holds the (non-empty) line exactly twice
 
 
 def _decide(pg: _Page, switch_cost: float) -> _Decision:
@@ -167,13 +183,7 @@ def _decide(pg: _Page, switch_cost: float) -> _Decision:
     starts, ends = pg.starts[idx], pg.ends[idx]
     texts = Lines(text, starts.tolist(), ends.tolist())
     k = pg.keys[idx]
-    first_of = pg.first_of
-    later = first_of < np.arange(m)
-    adjacent = np.zeros(m, dtype=bool)
-    if m > 1:
-        same = k[1:] == k[:-1]
-        adjacent[1:] |= same
-        adjacent[:-1] |= same
+    first_of, later, adjacent = pg.first_of, pg.later, pg.adjacent
     template = np.zeros(m, dtype=bool)
     if pg.tshare is not None and pg.tcounts is not None:
         template = pg.tshare >= HARD_TEMPLATE_SHARE
@@ -183,9 +193,9 @@ def _decide(pg: _Page, switch_cost: float) -> _Decision:
     body = (ntok >= 8) | (pg.nonspace[idx] >= 40)
     lengths = ends - starts
     first, last, later_segs = main_region(keep, body, lengths, GAP)
-    secondary_from = _secondary_start(keep, body, k, last, later_segs, lengths)
+    secondary_from = _secondary_start(keep, body, k, pg.twice, last, later_segs, lengths)
     if secondary_from is None:
-        secondary_from = _removed_second_article(k, body & pg.ends_sentence[idx], last, lengths)
+        secondary_from = _removed_second_article(k, pg.twice, body & pg.ends_sentence[idx], last, lengths)
     sec_spans: tuple[tuple[int, int], ...] = ()
     if secondary_from is not None:
         keep[secondary_from:] = False
@@ -258,15 +268,15 @@ def _line_spans(pg: _Page, keep: np.ndarray, reasons: list[str], evidence: np.nd
     return out
 
 
-def _secondary_start(keep: np.ndarray, body: np.ndarray, keys: np.ndarray, last: int,
+def _secondary_start(keep: np.ndarray, body: np.ndarray, keys: np.ndarray, twice: np.ndarray, last: int,
                      later: list[tuple[int, int]], lengths: np.ndarray) -> int | None:
     """First line of a second article appended after the main one, or None.
 
     A later segment of body text counts as a second article when it has a headline of its own: a short
     line printed twice, and only twice on the page, in the gap before the segment (as article pages
     print theirs).  Lines repeated more often ("Get the Recipe", photo credits) are page furniture.
+    ``twice``: the line's (non-empty) key occurs exactly twice on the page.
     """
-    twice = _printed_twice(keys)
     gap_start = last + 1
     for a, b in later:
         strong = np.flatnonzero(keep[a:b + 1] & body[a:b + 1])
@@ -283,21 +293,14 @@ def _secondary_start(keep: np.ndarray, body: np.ndarray, keys: np.ndarray, last:
     return None
 
 
-def _printed_twice(keys: np.ndarray) -> np.ndarray:
-    """True for non-blank lines whose key occurs exactly twice on the page."""
-    _, inv, cnt = np.unique(keys, return_inverse=True, return_counts=True)
-    twice: np.ndarray = (cnt[inv] == 2) & (keys != 0)
-    return twice
-
-
-def _removed_second_article(keys: np.ndarray, prose: np.ndarray, last: int, lengths: np.ndarray) -> int | None:
+def _removed_second_article(keys: np.ndarray, twice: np.ndarray, prose: np.ndarray, last: int,
+                            lengths: np.ndarray) -> int | None:
     """Start of a second article after the main one even when the model already removed it (so that its
     lines are named secondary_article): a short line printed twice (only twice on the page), then a run
-    of >= 3 prose lines."""
+    of >= 3 prose lines.  ``twice``: the line's (non-empty) key occurs exactly twice on the page."""
     if last < 0:
         return None
     m = keys.size
-    twice = _printed_twice(keys)
     seen: dict[int, int] = {}
     for i in range(last + 1, m):
         kk = int(keys[i])
