@@ -107,6 +107,7 @@ class PageArrays:
     tokens: PageTokens
     line_ptr: np.ndarray  # (n_pages + 1,) line ranges per page
     page_len: np.ndarray  # (n_pages,) length of each page's text
+    lowered: np.ndarray  # (n_pages,) bool: tokens were hashed lowercased (lowercasing kept the page's length)
 
     @property
     def n_lines(self) -> int:
@@ -244,7 +245,9 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     astarts, aends, astops, line_ptr = b.lines()
     n_lines = astarts.size
     lows = [t.lower() for t in texts]
-    lcps = codepoints("".join(lo if len(lo) == len(t) else t for lo, t in zip(lows, texts, strict=True)))
+    lowered = np.fromiter((len(lo) == len(t) for lo, t in zip(lows, texts, strict=True)), dtype=bool,
+                          count=len(texts))
+    lcps = codepoints("".join(lo if same else t for lo, t, same in zip(lows, texts, lowered.tolist(), strict=True)))
     cls_t, flag_t = char_tables()
     bmp = np.minimum(cps, 0xFFFF)
     cls = cls_t[bmp]
@@ -294,7 +297,32 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     page_off = np.repeat(b.page_start, np.diff(line_ptr))
     return PageArrays(astarts - page_off, aends - page_off, astops - page_off, nonspace, cls_counts, sent_ends,
                       linky, commas, ends_sentence, bullet_start, indent, toks, line_ptr,
-                      b.page_end - b.page_start)
+                      b.page_end - b.page_start, lowered)
+
+
+def select_lines(pa: PageArrays, pages: np.ndarray, lines: np.ndarray) -> PageArrays:
+    """The arrays of new texts made of whole lines of ``pa``: text ``q`` joins (line breaks included) the
+    ``lines`` (sorted line indices) of page ``pages[q]`` (``pages`` sorted; each keeps at least one line).
+
+    Every per-line count and token depends on its line alone, so this equals :func:`batch_arrays` of the
+    new texts for pages whose tokens were hashed lowercased (``pa.lowered``): lowercasing keeps the length
+    of their lines too, and line by line it is the same as over the page.
+    """
+    new_page = np.searchsorted(pages, pa.page_of_line[lines])
+    n_pages = pages.size
+    line_ptr = np.concatenate(([0], np.cumsum(np.bincount(new_page, minlength=n_pages))))
+    size = pa.stops[lines] - pa.starts[lines]
+    csum = np.concatenate(([0], np.cumsum(size)))
+    starts = csum[:-1] - csum[line_ptr[:-1]][new_page]
+    new_line = np.full(pa.n_lines, -1, dtype=np.int64)
+    new_line[lines] = np.arange(lines.size)
+    tok_line = new_line[pa.tokens.line]
+    kept_tok = tok_line >= 0
+    toks = PageTokens(pa.tokens.hashes[kept_tok], tok_line[kept_tok])
+    return PageArrays(starts, starts + (pa.ends[lines] - pa.starts[lines]), starts + size, pa.nonspace[lines],
+                      pa.cls_counts[lines], pa.sent_ends[lines], pa.linky[lines], pa.commas[lines],
+                      pa.ends_sentence[lines], pa.bullet_start[lines], pa.indent[lines], toks, line_ptr,
+                      csum[line_ptr[1:]] - csum[line_ptr[:-1]], pa.lowered[pages])
 
 
 BASE_NAMES: tuple[str, ...] = (

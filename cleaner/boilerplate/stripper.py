@@ -8,9 +8,9 @@ import numpy as np
 
 from ..document import Removal, apply_removals, normalize_spans
 from .assemble import Lines, glued_tail, main_region, name_reasons, viterbi
-from .features import Batch, PageArrays, batch_arrays, group_stats, line_features
+from .features import Batch, PageArrays, batch_arrays, group_stats, line_features, select_lines
 from .model import StripModel
-from .templates import TemplateStats, batch_line_keys
+from .templates import TemplateStats, keyed_lines
 
 #: removed lines in a row that end the main article
 GAP = 8
@@ -47,6 +47,7 @@ class PageView:
     known: np.ndarray  # per page: whether the site had enough pages for statistics
     kcnt: np.ndarray  # per row: how often the page holds the line
     first_row: np.ndarray  # per row: the row where the page first holds the line
+    exact: np.ndarray  # per page: its kept lines can be analysed from these arrays (see :func:`analyse_kept`)
 
 
 def analyse(text: str, model: StripModel, templates: TemplateStats | None, site: str | None,
@@ -59,12 +60,29 @@ def analyse_many(texts: list[str], model: StripModel, templates: TemplateStats |
                  sites: list[str | None], use_fw: bool | np.ndarray = True) -> PageView:
     """Lines, keys and the feature matrix of a batch of pages, with array operations over the whole batch."""
     batch = Batch.of(texts)  # code points and line bounds shared by the keys and the arrays
-    keys, _ = batch_line_keys(batch)
+    keys, _, by_line = keyed_lines(batch)
     pa = batch_arrays(batch)
+    return _view(pa, keys, model, templates, sites, use_fw, pa.lowered & ~by_line)
+
+
+def analyse_kept(view: PageView, pages: np.ndarray, lines: np.ndarray, model: StripModel,
+                 templates: TemplateStats | None, sites: list[str | None]) -> PageView:
+    """:func:`analyse_many` of the texts made of whole lines of ``view``'s pages (text ``q`` joins the sorted
+    ``lines`` of page ``pages[q]``, line breaks included), without reading the texts again.
+
+    Only for ``view.exact`` pages: a line's counts, tokens and key then depend on the line alone.
+    """
+    pa = select_lines(view.pa, pages, lines)
+    return _view(pa, view.keys[lines], model, templates, sites, True, view.exact[pages])
+
+
+def _view(pa: PageArrays, keys: np.ndarray, model: StripModel, templates: TemplateStats | None,
+          sites: list[str | None], use_fw: bool | np.ndarray, exact: np.ndarray) -> PageView:
+    """Template statistics, duplicate statistics and the feature matrix of a batch's line arrays and keys."""
     n_lines = pa.n_lines
     tcounts = np.zeros(n_lines, dtype=np.int64)
     tshare = np.zeros(n_lines)
-    known = np.zeros(len(texts), dtype=bool)
+    known = np.zeros(pa.n_pages, dtype=bool)
     if templates is not None:
         ptr = pa.line_ptr.tolist()
         for p, site in enumerate(sites):
@@ -76,7 +94,7 @@ def analyse_many(texts: list[str], model: StripModel, templates: TemplateStats |
     dups = group_stats(pa.page_of_line[rows], keys[rows])
     idx, x, row_ptr = line_features(pa, keys, tshare if known.any() else None, model.function_words, use_fw,
                                     known, dups)
-    return PageView(pa, keys, idx, x, row_ptr, tcounts[idx], tshare[idx], known, *dups)
+    return PageView(pa, keys, idx, x, row_ptr, tcounts[idx], tshare[idx], known, *dups, exact)
 
 
 class Stripper:
@@ -97,29 +115,58 @@ class Stripper:
     def strip_many(self, texts: list[str], sites: list[str | None] | None = None) -> list[StripOutcome]:
         """:meth:`strip` of each text; the batch shares the array work, the result is the same."""
         sites = sites if sites is not None else [None] * len(texts)
-        first = self._once_many(texts, sites)
+        view = analyse_many(texts, self.model, self.templates, sites)
+        first = self._decide_many(texts, view)
         removals = [r for r, _ in first]
-        todo = [p for p, r in enumerate(removals) if r]
+        # the pages still being stripped: the view holding a page's current text, its page there, and the
+        # spans the last pass removed from that text
+        state = {p: _Current(view, p, r) for p, r in enumerate(removals) if r}
         for _ in range(MAX_PASSES):
-            cleaned = {p: apply_removals(texts[p], removals[p]) for p in todo}
-            todo = [p for p in todo if cleaned[p].strip()]
-            if not todo:
+            cleaned = {p: apply_removals(texts[p], removals[p]) for p in state}
+            state = {p: cur for p, cur in state.items() if cleaned[p].strip()}
+            if not state:
                 break
-            more = self._once_many([cleaned[p] for p in todo], [sites[p] for p in todo])
-            nxt = []
-            for p, (extra, _) in zip(todo, more, strict=True):
-                if extra:
-                    n = len(texts[p])
-                    removals[p] = normalize_spans([*removals[p], *_map_back(removals[p], extra, n)], n)
-                    nxt.append(p)
-            todo = nxt
+            nxt: dict[int, _Current] = {}
+            for pages, new_view in self._next_views(state, cleaned, sites):
+                more = self._decide_many([cleaned[p] for p in pages], new_view)
+                for q, (p, (extra, _)) in enumerate(zip(pages, more, strict=True)):
+                    if extra:
+                        n = len(texts[p])
+                        removals[p] = normalize_spans([*removals[p], *_map_back(removals[p], extra, n)], n)
+                        nxt[p] = _Current(new_view, q, extra)
+            state = dict(sorted(nxt.items()))
         return [StripOutcome(r, sec) for r, (_, sec) in zip(removals, first, strict=True)]
 
-    def _once_many(self, texts: list[str], sites: list[str | None]) -> list[_Decision]:
-        """One stripping pass over a batch: features and line scores for all pages, then each page's decisions."""
+    def _next_views(self, state: dict[int, _Current], cleaned: dict[int, str], sites: list[str | None]
+                    ) -> list[tuple[list[int], PageView]]:
+        """Views of the cleaned texts of the pages in ``state`` (ascending), as ``(pages, view)`` groups.
+
+        A text that is whole lines of its previous text is analysed from the previous view's arrays
+        (:func:`analyse_kept`); the others (a glued headline cut a line) from the text.
+        """
+        groups: dict[int, tuple[PageView, list[int], list[int], list[np.ndarray]]] = {}
+        full: list[int] = []
+        for p, cur in state.items():
+            lines = _kept_lines(cur.view, cur.page, cur.removed, len(cleaned[p]))
+            if lines is None:
+                full.append(p)
+                continue
+            _, pages, qs, kept = groups.setdefault(id(cur.view), (cur.view, [], [], []))
+            pages.append(p)
+            qs.append(cur.page)
+            kept.append(lines)
+        out = [(pages, analyse_kept(view, np.array(qs), np.concatenate(kept), self.model, self.templates,
+                                    [sites[p] for p in pages]))
+               for view, pages, qs, kept in groups.values()]
+        if full:
+            out.append((full, analyse_many([cleaned[p] for p in full], self.model, self.templates,
+                                           [sites[p] for p in full])))
+        return out
+
+    def _decide_many(self, texts: list[str], view: PageView) -> list[_Decision]:
+        """One stripping pass over a batch: line scores for all pages of ``view``, then each page's decisions."""
         model = self.model
         assert model.net is not None
-        view = analyse_many(texts, model, self.templates, sites)
         logits = model.net.logits(view.x) + model.decoder.bias if view.idx.size else np.zeros(0)
         prob = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
         pa = view.pa
@@ -149,6 +196,40 @@ class Stripper:
                          later[r0:r1], adjacent[r0:r1], twice[r0:r1])
             out.append(_decide(page, model.decoder.switch_cost))
         return out
+
+
+@dataclass(frozen=True)
+class _Current:
+    """Where a page being stripped stands: the view of its current text, its page there, the spans removed
+    from that text by the last pass."""
+
+    view: PageView
+    page: int
+    removed: tuple[Removal, ...]
+
+
+def _kept_lines(view: PageView, page: int, removed: tuple[Removal, ...], length: int) -> np.ndarray | None:
+    """The lines (indices into ``view``) left when ``removed`` is cut from ``page``'s text, or None unless
+    each span is whole lines, the page is ``view.exact`` and the kept lines make a text of ``length``."""
+    if not view.exact[page]:
+        return None
+    pa = view.pa
+    l0, l1 = int(pa.line_ptr[page]), int(pa.line_ptr[page + 1])
+    starts, stops = pa.starts[l0:l1], pa.stops[l0:l1]
+    n = l1 - l0
+    a = np.fromiter((r.start for r in removed), dtype=np.int64, count=len(removed))
+    b = np.fromiter((r.end for r in removed), dtype=np.int64, count=len(removed))
+    i = np.searchsorted(starts, a)
+    j = np.searchsorted(stops, b)
+    if (i >= n).any() or (j >= n).any() or (starts[i] != a).any() or (stops[j] != b).any():
+        return None
+    cut = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(cut, i, 1)
+    np.add.at(cut, j + 1, -1)
+    kept = np.flatnonzero(np.cumsum(cut[:n]) == 0)
+    if kept.size == 0 or int((stops[kept] - starts[kept]).sum()) != length:
+        return None
+    return kept + l0
 
 
 @dataclass

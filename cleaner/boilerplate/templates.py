@@ -41,6 +41,13 @@ def line_keys(text: str, cps: np.ndarray | None = None) -> np.ndarray:
 
 def batch_line_keys(texts: list[str] | Batch) -> tuple[np.ndarray, np.ndarray]:
     """``(keys, line_ptr)``: :func:`line_keys` of each text, concatenated (page p owns keys[ptr[p]:ptr[p+1]])."""
+    keys, line_ptr, _ = keyed_lines(texts)
+    return keys, line_ptr
+
+
+def keyed_lines(texts: list[str] | Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(keys, line_ptr, by_line)``: :func:`batch_line_keys`, and per page whether its keys were computed
+    line by line (NFKC created or removed a line break in it)."""
     batch = texts if isinstance(texts, Batch) else Batch.of(texts)
     texts = batch.texts
     line_ptr = batch.lines()[3]
@@ -80,8 +87,10 @@ def batch_line_keys(texts: list[str] | Batch) -> tuple[np.ndarray, np.ndarray]:
     h = token_hashes(chars, bounds[:-1], bounds[1:])
     h[counts == 0] = 0
     h[(counts > 0) & (h == 0)] = 1
+    by_line = np.zeros(len(texts), dtype=bool)
+    by_line[mismatch] = True
     if mismatch.size == 0:
-        return h, line_ptr
+        return h, line_ptr, by_line
     # NFKC created or removed a line break in these pages: key them line by line
     parts = []
     redo = set(mismatch.tolist())
@@ -93,7 +102,7 @@ def batch_line_keys(texts: list[str] | Batch) -> tuple[np.ndarray, np.ndarray]:
                                      dtype=np.uint64, count=int(n_lines[p])))
         else:
             parts.append(h[fptr[p]:fptr[p + 1]])
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64), line_ptr
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64), line_ptr, by_line
 
 
 def _trailing_space(sp: np.ndarray, brk: np.ndarray, page_end_of: np.ndarray) -> np.ndarray:

@@ -1,8 +1,10 @@
 """Invariants: spans in bounds, sorted and non-overlapping; stripping idempotent; bounded time on adversarial lines."""
 from __future__ import annotations
 
+import random
 import time
 
+import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -84,3 +86,43 @@ def test_a_batch_with_site_templates_strips_each_page_as_alone(default_model: St
     batch = stripper.strip_many(pages, sites)
     assert batch == [stripper.strip(t, s) for t, s in zip(pages, sites, strict=True)]
     assert any(r.reason == "site_template" for r in batch[0].removals)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.lists(st.sampled_from(LINES + EDGES + ["İSTANBUL ΟΔΟΣ", "ΟΔΟΣ", "ﬁne ＡＢＣ"]),
+                                   max_size=12),
+                          st.sampled_from(["\n", "\r\n", "\r", "\n\n"])), min_size=1, max_size=6),
+       st.randoms(use_true_random=False))
+def test_kept_lines_analyse_as_their_text(default_model: StripModel, pages: list[tuple[list[str], str]],
+                                          rnd: random.Random) -> None:
+    """Later stripping passes analyse whole kept lines from the previous pass's arrays: the view must equal
+    the analysis of the cleaned text."""
+    from cleaner.boilerplate import TemplateStats
+    from cleaner.boilerplate.stripper import analyse_kept, analyse_many
+
+    texts = [sep.join(parts) for parts, sep in pages]
+    stats = TemplateStats()
+    for t in texts * 3:
+        stats.add_page("s", t)
+    sites: list[str | None] = ["s" if i % 2 else None for i in range(len(texts))]
+    view = analyse_many(texts, default_model, stats, sites)
+    chosen, lines, cleaned = [], [], []
+    for q, text in enumerate(texts):
+        l0, l1 = int(view.pa.line_ptr[q]), int(view.pa.line_ptr[q + 1])
+        kept = [i for i in range(l0, l1) if rnd.random() < 0.6]
+        if view.exact[q] and kept:
+            chosen.append(q)
+            lines += kept
+            cleaned.append("".join(text[view.pa.starts[i]:view.pa.stops[i]] for i in kept))
+    if not chosen:
+        return
+    got = analyse_kept(view, np.array(chosen), np.array(lines, dtype=np.int64), default_model, stats,
+                       [sites[q] for q in chosen])
+    want = analyse_many(cleaned, default_model, stats, [sites[q] for q in chosen])
+    for name in ("keys", "idx", "x", "row_ptr", "tcounts", "tshare", "known", "kcnt", "first_row", "exact"):
+        assert np.array_equal(getattr(got, name), getattr(want, name)), name
+    for name in ("starts", "ends", "stops", "nonspace", "cls_counts", "ends_sentence", "bullet_start", "indent",
+                 "line_ptr", "page_len", "lowered"):
+        assert np.array_equal(getattr(got.pa, name), getattr(want.pa, name)), name
+    assert np.array_equal(got.pa.tokens.hashes, want.pa.tokens.hashes)
+    assert np.array_equal(got.pa.tokens.line, want.pa.tokens.line)
