@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 import numpy as np
 import regex
@@ -140,86 +139,92 @@ def glued_tail(line: str) -> int | None:
     return last
 
 
-class Lines(Sequence[str]):
-    """The texts of a page's lines, sliced from the page only when asked for."""
-
-    def __init__(self, text: str, starts: list[int], ends: list[int]) -> None:
-        self.text, self.starts, self.ends = text, starts, ends
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    def __getitem__(self, i: int) -> str:  # type: ignore[override]
-        return self.text[self.starts[i]:self.ends[i]]
+#: reason names; :func:`name_reasons_many` gives their indices
+REASONS: tuple[str, ...] = ("other", "navigation", "page_header", "footer", "repeated_headline", "caption",
+                            "comments", "related_links", "site_template", "secondary_article")
+OTHER, NAVIGATION, PAGE_HEADER, FOOTER, REPEATED, CAPTION = range(6)
+_CUE_CODE = {reason: REASONS.index(reason) for reason in CUES}
 
 
-def cues_of(texts: Lines, rows: list[int]) -> dict[int, str]:
-    """:func:`cue_of` of the given lines at once, as ``{row: reason}`` for the lines that hold a cue.
+def cues_many(lines: list[str]) -> np.ndarray:
+    """:func:`cue_of` of each line as a :data:`REASONS` index (-1 for none).
 
     The short lines are joined and lowercased once and each reason's words scanned in one pass; a line
-    takes the first reason (in ``CUES`` order) with a word in it, as :func:`cue_of` does.
+    takes the first reason (in ``CUES`` order) with a word in it, as :func:`cue_of` does.  Lines whose
+    lowercase has another length are looked at one by one.
     """
-    text, st, en = texts.text, texts.starts, texts.ends
-    short = [i for i in rows if en[i] - st[i] <= 80]
+    out = np.full(len(lines), -1, dtype=np.int64)
+    short = [i for i, t in enumerate(lines) if len(t) <= 80]
     if not short:
-        return {}
-    pieces = [text[st[i]:en[i]] for i in short]
-    joined = "\n".join(pieces)
-    low = joined.lower()
-    if len(low) != len(joined):  # a case mapping changed lengths: fall back to line by line
-        return {i: c for i, t in zip(short, pieces, strict=True) if (c := cue_of(t)) is not None}
+        return out
+    pieces = [lines[i] for i in short]
+    low = "\n".join(pieces).lower()
+    if len(low) != sum(len(t) + 1 for t in pieces) - 1:  # a case mapping changed lengths: those one by one
+        odd = [j for j, t in enumerate(pieces) if len(t.lower()) != len(t)]
+        for j in odd:
+            cue = cue_of(pieces[j])
+            out[short[j]] = _CUE_CODE[cue] if cue is not None else -1
+        odd_set = set(odd)
+        short = [i for j, i in enumerate(short) if j not in odd_set]
+        pieces = [t for j, t in enumerate(pieces) if j not in odd_set]
+        if not pieces:
+            return out
+        low = "\n".join(pieces).lower()
     sizes = np.fromiter((len(t) + 1 for t in pieces), dtype=np.int64, count=len(pieces))
     offsets = np.cumsum(sizes) - sizes
-    found: dict[int, str] = {}
+    rows = np.array(short, dtype=np.int64)
+    found = np.full(len(pieces), -1, dtype=np.int64)
     for reason, pattern in _CUE_RES.items():
         hits = [m.start() for m in pattern.finditer(low)]
         if hits:
-            for j in np.searchsorted(offsets, hits, side="right").tolist():
-                found.setdefault(short[j - 1], reason)
-    return found
+            at = np.searchsorted(offsets, hits, side="right") - 1
+            found[at[found[at] < 0]] = _CUE_CODE[reason]
+    out[rows] = found
+    return out
 
 
-def name_reasons(texts: Lines, keep: np.ndarray, first: int, last: int, later_dup: np.ndarray,
-                 adjacent_dup: np.ndarray, first_kept_of_dup: np.ndarray, bullet: np.ndarray,
-                 ntok: np.ndarray) -> list[str]:
-    """Reason for each non-blank line (meaningful for removed ones)."""
-    n = len(texts)
-    reasons = ["other"] * n
-    kept = keep.tolist()
-    cues = cues_of(texts, [i for i in range(n) if not kept[i]])
-    repeated = (later_dup & first_kept_of_dup).tolist()
-    adjacent, bullets, ntoks = adjacent_dup.tolist(), bullet.tolist(), ntok.tolist()
-    section: str | None = None
-    for i in range(n):
-        if kept[i]:
-            if i <= last:  # a kept line after the article keeps the current section
-                section = None
-            continue
-        cue = cues.get(i)
-        if i < first:
-            if cue == "footer" and i > 0:
-                reasons[i] = "footer"
-            elif repeated[i]:
-                reasons[i] = "repeated_headline"
-            elif bullets[i] or cue == "navigation" or (ntoks[i] <= 3 and first - i > 6):
-                reasons[i] = "navigation"
-            elif first - i <= 6:
-                reasons[i] = "page_header"
-            else:
-                reasons[i] = "navigation"
-            continue
-        if cue is not None:
-            section = cue if i > last or cue != "navigation" else section
-        if repeated[i]:
-            reasons[i] = "repeated_headline"
-        elif (adjacent[i] or _CAPTION.search(texts[i])) and (section is None or i <= last):
-            reasons[i] = "caption"
-        elif section is not None and i >= min(last, n):
-            reasons[i] = section
-        elif cue is not None:
-            reasons[i] = cue
-        elif i <= last:
-            reasons[i] = "caption" if ntoks[i] >= 3 else "other"
-        else:
-            reasons[i] = "other"
-    return reasons
+def name_reasons_many(texts: list[str], page: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                      row_start: np.ndarray, first: np.ndarray, last: np.ndarray, keep: np.ndarray,
+                      repeated: np.ndarray, adjacent_dup: np.ndarray, bullet: np.ndarray, ntok: np.ndarray
+                      ) -> np.ndarray:
+    """Reason (a :data:`REASONS` index) of each non-blank line of a batch (meaningful for removed ones).
+
+    Per line: its page, offsets in the page's text, and the first row of its page (``row_start``); per
+    page: the main region's ``first`` and ``last`` line (page-local).  Lines before the main region are
+    navigation, page header, footer or repeated headlines; after it starts, a removed line with a cue
+    opens a section (navigation cues only after the region) that lasts until a kept line of the region.
+    """
+    m = keep.size
+    local = np.arange(m) - row_start
+    f, la = first[page], last[page]
+    removed = ~keep
+    before = local < f
+    cand = np.flatnonzero(removed & (ends - starts <= 80))
+    cue = np.full(m, -1, dtype=np.int64)
+    cue[cand] = cues_many([texts[p][a:b] for p, a, b in zip(page[cand].tolist(), starts[cand].tolist(),
+                                                          ends[cand].tolist(), strict=True)])
+    has_cue = cue >= 0
+    pre = np.where((cue == FOOTER) & (local > 0), FOOTER,
+                   np.where(repeated, REPEATED,
+                            np.where(bullet | (cue == NAVIGATION) | ((ntok <= 3) & (f - local > 6)), NAVIGATION,
+                                     np.where(f - local <= 6, PAGE_HEADER, NAVIGATION))))
+    # the section in force at each line: the latest cue that opened one, unless a kept line of the region
+    # came after it (a page's first row bounds the search)
+    opens = removed & ~before & has_cue & ((local > la) | (cue != NAVIGATION))
+    closes = keep & (local <= la)
+    latest = np.maximum.accumulate(np.where(opens | closes, np.arange(m), -1))
+    section = np.where(latest >= row_start, np.where(opens, cue, -1)[np.maximum(latest, 0)], -1)
+    in_section = section >= 0
+    sec_ok = ~in_section | (local <= la)
+    caption = adjacent_dup.copy()
+    ask = np.flatnonzero(removed & ~before & ~repeated & ~adjacent_dup & sec_ok)
+    if ask.size:
+        caption[ask] = [_CAPTION.search(texts[p][a:b]) is not None for p, a, b in
+                        zip(page[ask].tolist(), starts[ask].tolist(), ends[ask].tolist(), strict=True)]
+    post = np.where(repeated, REPEATED,
+                    np.where(caption & sec_ok, CAPTION,
+                             np.where(in_section & (local >= la), section,
+                                      np.where(has_cue, cue,
+                                               np.where((local <= la) & (ntok >= 3), CAPTION, OTHER)))))
+    out: np.ndarray = np.where(keep, OTHER, np.where(before, pre, post))
+    return out

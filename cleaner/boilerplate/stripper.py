@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..document import Removal, apply_removals, normalize_spans
-from .assemble import Lines, glued_tail, main_region, name_reasons, viterbi
+from .assemble import OTHER, REASONS, glued_tail, main_region, name_reasons_many, viterbi
 from .features import Batch, PageArrays, batch_arrays, group_stats, line_features, select_lines
 from .model import StripModel
 from .templates import TemplateStats, keyed_lines
@@ -164,38 +164,58 @@ class Stripper:
         return out
 
     def _decide_many(self, texts: list[str], view: PageView) -> list[_Decision]:
-        """One stripping pass over a batch: line scores for all pages of ``view``, then each page's decisions."""
+        """One stripping pass over a batch: line scores for all pages of ``view``, each page's keep decisions,
+        then the reasons and spans of all pages at once."""
         model = self.model
         assert model.net is not None
         logits = model.net.logits(view.x) + model.decoder.bias if view.idx.size else np.zeros(0)
         prob = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
-        pa = view.pa
-        ntok_lines = np.bincount(pa.tokens.line, minlength=pa.n_lines)
-        k = view.keys[view.idx]
-        later = view.first_row < np.arange(k.size)
+        pa, idx = view.pa, view.idx
+        m, n_pages = idx.size, pa.n_pages
+        k = view.keys[idx]
+        page = pa.page_of_line[idx]
+        later = view.first_row < np.arange(m)
         twice = (view.kcnt == 2) & (k != 0)
-        adjacent = np.zeros(k.size, dtype=bool)
-        if k.size > 1:
-            page = pa.page_of_line[view.idx]
+        adjacent = np.zeros(m, dtype=bool)
+        if m > 1:
             same = (k[1:] == k[:-1]) & (page[1:] == page[:-1])
             adjacent[1:] |= same
             adjacent[:-1] |= same
-        lptr, rptr = pa.line_ptr.tolist(), view.row_ptr.tolist()
-        out: list[_Decision] = []
+        template = view.tshare >= HARD_TEMPLATE_SHARE  # zero share where the site is unknown
+        starts, ends = pa.starts[idx], pa.ends[idx]
+        ntok = np.bincount(pa.tokens.line, minlength=pa.n_lines)[idx]
+        body = (ntok >= 8) | (pa.nonspace[idx] >= 40)
+        prose = body & pa.ends_sentence[idx]
+        keep = np.zeros(m, dtype=bool)
+        first = np.zeros(n_pages, dtype=np.int64)
+        last = np.full(n_pages, -1, dtype=np.int64)
+        secondary = np.full(n_pages, m, dtype=np.int64)  # page-local first line of a second article
+        sec_spans: list[tuple[tuple[int, int], ...]] = [()] * n_pages
+        glue: dict[int, Removal] = {}
+        rptr, last_stop = view.row_ptr.tolist(), pa.stops[pa.line_ptr[1:] - 1].tolist()
         for p, text in enumerate(texts):
             r0, r1 = rptr[p], rptr[p + 1]
             if r0 == r1:
-                out.append(((), ()))
                 continue
-            l0, l1 = lptr[p], lptr[p + 1]
-            page = _Page(text, pa.starts[l0:l1], pa.ends[l0:l1], pa.stops[l0:l1], pa.nonspace[l0:l1],
-                         pa.ends_sentence[l0:l1], pa.bullet_start[l0:l1], ntok_lines[l0:l1],
-                         view.idx[r0:r1] - l0, view.keys[l0:l1], logits[r0:r1], prob[r0:r1],
-                         view.tcounts[r0:r1] if view.known[p] else None,
-                         view.tshare[r0:r1] if view.known[p] else None, view.first_row[r0:r1] - r0,
-                         later[r0:r1], adjacent[r0:r1], twice[r0:r1])
-            out.append(_decide(page, model.decoder.switch_cost))
-        return out
+            pg = _Page(text, starts[r0:r1], ends[r0:r1], logits[r0:r1], k[r0:r1], later[r0:r1], twice[r0:r1],
+                       template[r0:r1], body[r0:r1], prose[r0:r1])
+            keep[r0:r1], first[p], last[p], sec, g = _keep_page(pg, model.decoder.switch_cost)
+            if sec is not None:
+                secondary[p] = sec
+                sec_spans[p] = ((int(pg.starts[sec]), int(last_stop[p])),)
+            if g is not None:
+                glue[p] = Removal(g[0], g[1], "glued_headline", 1.0)
+        row_start = view.row_ptr[page]
+        codes = name_reasons_many(texts, page, starts, ends, row_start, first, last, keep,
+                                  later & keep[view.first_row], adjacent, pa.bullet_start[idx], ntok)
+        codes[np.arange(m) - row_start >= secondary[page]] = REASONS.index("secondary_article")
+        codes[template] = REASONS.index("site_template")
+        evidence = np.where(template, view.tcounts, -1)
+        spans = _spans_many(pa, view.row_ptr, idx, keep, codes, evidence, prob)
+        for p, glued in glue.items():
+            spans[p].append(glued)
+            spans[p].sort(key=lambda r: r.start)
+        return [(tuple(sp), sec) for sp, sec in zip(spans, sec_spans, strict=True)]
 
 
 @dataclass(frozen=True)
@@ -234,118 +254,85 @@ def _kept_lines(view: PageView, page: int, removed: tuple[Removal, ...], length:
 
 @dataclass
 class _Page:
-    """One page's slice of a batch: per-line arrays (all lines) and per-row arrays (non-blank lines)."""
+    """One page's slice of a batch's rows (its non-blank lines)."""
 
     text: str
     starts: np.ndarray
     ends: np.ndarray
-    stops: np.ndarray
-    nonspace: np.ndarray
-    ends_sentence: np.ndarray
-    bullet_start: np.ndarray
-    ntok: np.ndarray
-    idx: np.ndarray
-    keys: np.ndarray
     logits: np.ndarray
-    prob: np.ndarray
-    tcounts: np.ndarray | None
-    tshare: np.ndarray | None
-    first_of: np.ndarray  # per row: the row where the page first has the same line
-    later: np.ndarray  # per row: the page held the line before
-    adjacent: np.ndarray  # per row: a neighbouring row holds the same line
-    twice: np.ndarray  # per row: the page holds the (non-empty) line exactly twice
+    keys: np.ndarray
+    later: np.ndarray  # the page held the line before
+    twice: np.ndarray  # the page holds the (non-empty) line exactly twice
+    template: np.ndarray  # a line most of the site's pages hold
+    body: np.ndarray  # a line long enough to be article text
+    prose: np.ndarray  # body text ending a sentence
 
 
-def _decide(pg: _Page, switch_cost: float) -> _Decision:
-    """Keep/remove decisions and reasons for one page, as normalized Removal spans."""
-    text, idx = pg.text, pg.idx
-    m = idx.size
+def _keep_page(pg: _Page, switch_cost: float) -> tuple[np.ndarray, int, int, int | None, tuple[int, int] | None]:
+    """``(keep, first, last, secondary, glue)`` of one page: the lines kept, the main region, the first line
+    of a second article (or None), and the span of a headline glued to the article's last line (or None)."""
     keep = viterbi(pg.logits, switch_cost)
-    starts, ends = pg.starts[idx], pg.ends[idx]
-    texts = Lines(text, starts.tolist(), ends.tolist())
-    k = pg.keys[idx]
-    first_of, later, adjacent = pg.first_of, pg.later, pg.adjacent
-    template = np.zeros(m, dtype=bool)
-    if pg.tshare is not None and pg.tcounts is not None:
-        template = pg.tshare >= HARD_TEMPLATE_SHARE
-        keep &= ~template
-    keep &= ~later
-    ntok = pg.ntok[idx]
-    body = (ntok >= 8) | (pg.nonspace[idx] >= 40)
-    lengths = ends - starts
-    first, last, later_segs = main_region(keep, body, lengths, GAP)
-    secondary_from = _secondary_start(keep, body, k, pg.twice, last, later_segs, lengths)
-    if secondary_from is None:
-        secondary_from = _removed_second_article(k, pg.twice, body & pg.ends_sentence[idx], last, lengths)
-    sec_spans: tuple[tuple[int, int], ...] = ()
-    if secondary_from is not None:
-        keep[secondary_from:] = False
-        sec_spans = ((int(starts[secondary_from]), int(pg.stops[-1])),)
+    keep &= ~pg.template
+    keep &= ~pg.later
+    lengths = pg.ends - pg.starts
+    first, last, later_segs = main_region(keep, pg.body, lengths, GAP)
+    secondary = _secondary_start(keep, pg.body, pg.keys, pg.twice, last, later_segs, lengths)
+    if secondary is None:
+        secondary = _removed_second_article(pg.keys, pg.twice, pg.prose, last, lengths)
+    if secondary is not None:
+        keep[secondary:] = False
     glue: tuple[int, int] | None = None
     kept_main = np.flatnonzero(keep[: last + 1]) if last >= 0 else np.zeros(0, dtype=np.int64)
     if kept_main.size:
         j = int(kept_main[-1])
-        off = glued_tail(texts[j])
+        a, b = int(pg.starts[j]), int(pg.ends[j])
+        off = glued_tail(pg.text[a:b])
         if off is not None:
-            glue = (int(starts[j]) + off, int(ends[j]))
-    first_kept = keep[first_of]
-    reasons = name_reasons(texts, keep, first, last, later, adjacent, first_kept,
-                           pg.bullet_start[idx], ntok)
-    if secondary_from is not None:
-        reasons[secondary_from:] = ["secondary_article"] * (m - secondary_from)
-    evidence = np.full(m, -1, dtype=np.int64)
-    if template.any():
-        for i in np.flatnonzero(template).tolist():
-            reasons[i] = "site_template"
-        evidence[template] = pg.tcounts[template] if pg.tcounts is not None else 0
-    spans = _line_spans(pg, keep, reasons, evidence)
-    if glue is not None:
-        spans.append(Removal(glue[0], glue[1], "glued_headline", 1.0))
-        spans.sort(key=lambda r: r.start)
-    return tuple(spans), sec_spans
+            glue = (a + off, b)
+    return keep, first, last, secondary, glue
 
 
-def _line_spans(pg: _Page, keep: np.ndarray, reasons: list[str], evidence: np.ndarray) -> list[Removal]:
-    """Removal spans of the removed lines, with the blank lines that follow them (or open the page).
+def _spans_many(pa: PageArrays, row_ptr: np.ndarray, idx: np.ndarray, keep: np.ndarray, codes: np.ndarray,
+                evidence: np.ndarray, prob: np.ndarray) -> list[list[Removal]]:
+    """Each page's Removal spans of the removed lines, with the blank lines that follow them (or open the page).
 
     Consecutive lines removed for the same reason (and evidence) make one span scored by its highest
-    line score; blank lines score 1.0 and take the reason of the removed line before them.
+    line score; blank lines score 1.0 and take the reason of the removed line before them.  Blank lines
+    opening a page go with its first line's reason when that is removed, else as "other".  Pages without
+    non-blank lines have no spans.
     """
-    n = pg.starts.size
-    idx = pg.idx
-    names_arr, row_code = np.unique(np.array(reasons + ["other"]), return_inverse=True)
-    names = names_arr.tolist()
-    other = int(row_code[-1])
-    row_code = row_code[:-1]
+    out: list[list[Removal]] = [[] for _ in range(pa.n_pages)]
+    n = pa.n_lines
+    if idx.size == 0:
+        return out
+    page = pa.page_of_line
+    first_row = row_ptr[page]
+    has_rows = row_ptr[page + 1] > first_row
     # each line's row: its own for a non-blank line, the previous non-blank line's for a blank one
-    # (the first non-blank line's for blank lines opening the page)
+    # (the page's first row for blank lines opening the page)
     row_of = np.searchsorted(idx, np.arange(n), side="right") - 1
+    opening = row_of < first_row
+    src = np.minimum(np.where(opening, first_row, row_of), idx.size - 1)
     blank = np.ones(n, dtype=bool)
     blank[idx] = False
-    opening = row_of < 0
-    src = np.maximum(row_of, 0)
-    removed = ~keep[src]
-    code = row_code[src]
-    ev = evidence[src]
-    score = np.where(blank, 1.0, 1.0 - pg.prob[src])
-    if opening.any():  # blank lines before the first text: the first line's reason when it is removed
-        removed[opening] = True
-        code[opening] = np.where(keep[0], other, row_code[0])
-    ev[blank] = -1
-    lines = np.flatnonzero(removed & (pg.stops > pg.starts))
+    removed = ~keep[src] | opening
+    code = np.where(opening & keep[src], OTHER, codes[src])
+    ev = np.where(blank, -1, evidence[src])
+    score = np.where(blank, 1.0, 1.0 - prob[src])
+    lines = np.flatnonzero(removed & has_rows & (pa.stops > pa.starts))
     if lines.size == 0:
-        return []
+        return out
     new_run = np.ones(lines.size, dtype=bool)
     new_run[1:] = (lines[1:] != lines[:-1] + 1) | (code[lines[1:]] != code[lines[:-1]]) \
-        | (ev[lines[1:]] != ev[lines[:-1]])
+        | (ev[lines[1:]] != ev[lines[:-1]]) | (page[lines[1:]] != page[lines[:-1]])
     heads = np.flatnonzero(new_run)
     tails = np.append(heads[1:], lines.size) - 1
     best = np.maximum.reduceat(score[lines], heads)
-    out = []
-    for h, t, b in zip(heads.tolist(), tails.tolist(), best.tolist(), strict=True):
-        e = int(ev[lines[h]])
-        out.append(Removal(int(pg.starts[lines[h]]), int(pg.stops[lines[t]]), names[code[lines[h]]],
-                           1.0 if b >= 1.0 else round(b, 4), {"site_pages": e} if e >= 0 else None))
+    hl, tl = lines[heads], lines[tails]
+    for p, a, b, c, e, s in zip(page[hl].tolist(), pa.starts[hl].tolist(), pa.stops[tl].tolist(),
+                                code[hl].tolist(), ev[hl].tolist(), best.tolist(), strict=True):
+        out[p].append(Removal(a, b, REASONS[c], 1.0 if s >= 1.0 else round(s, 4),
+                              {"site_pages": e} if e >= 0 else None))
     return out
 
 

@@ -126,3 +126,14 @@ def test_kept_lines_analyse_as_their_text(default_model: StripModel, pages: list
         assert np.array_equal(getattr(got.pa, name), getattr(want.pa, name)), name
     assert np.array_equal(got.pa.tokens.hashes, want.pa.tokens.hashes)
     assert np.array_equal(got.pa.tokens.line, want.pa.tokens.line)
+
+
+CUE_PIECES = [*"ab İΣς ©|", "Share", "HOME", "Most Read", "read more", "Comments", "İstanbul", "ΟΔΟΣ", "x" * 79]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(CUE_PIECES), max_size=12).map("".join), max_size=20))
+def test_cues_of_many_lines_are_each_lines_cue(lines: list[str]) -> None:
+    from cleaner.boilerplate.assemble import REASONS, cue_of, cues_many
+
+    assert [REASONS[c] if c >= 0 else None for c in cues_many(lines).tolist()] == [cue_of(t) for t in lines]
