@@ -1,6 +1,7 @@
 """Structural decisions after line scores: decoding, duplicates, main body, second article, glued tail, reasons."""
 from __future__ import annotations
 
+import bisect
 import re
 
 import numpy as np
@@ -149,7 +150,7 @@ _CUE_CODE = {reason: REASONS.index(reason) for reason in CUES}
 def cues_many(lines: list[str]) -> np.ndarray:
     """:func:`cue_of` of each line as a :data:`REASONS` index (-1 for none).
 
-    The short lines are joined and lowercased once and each reason's words scanned in one pass; a line
+    The short lines are joined and lowercased once and each word looked for in the joined text; a line
     takes the first reason (in ``CUES`` order) with a word in it, as :func:`cue_of` does.  Lines whose
     lowercase has another length are looked at one by one.
     """
@@ -170,16 +171,18 @@ def cues_many(lines: list[str]) -> np.ndarray:
         if not pieces:
             return out
         low = "\n".join(pieces).lower()
-    sizes = np.fromiter((len(t) + 1 for t in pieces), dtype=np.int64, count=len(pieces))
-    offsets = np.cumsum(sizes) - sizes
-    rows = np.array(short, dtype=np.int64)
-    found = np.full(len(pieces), -1, dtype=np.int64)
-    for reason, pattern in _CUE_RES.items():
-        hits = [m.start() for m in pattern.finditer(low)]
-        if hits:
-            at = np.searchsorted(offsets, hits, side="right") - 1
-            found[at[found[at] < 0]] = _CUE_CODE[reason]
-    out[rows] = found
+    starts = np.cumsum([0] + [len(t) + 1 for t in pieces]).tolist()  # offsets of the pieces in ``low``
+    found = [-1] * len(pieces)
+    for reason, words in CUES.items():  # str.find of each word: about twice as fast as the regex alternations
+        code = _CUE_CODE[reason]
+        for word in words:
+            at = low.find(word)
+            while at >= 0:
+                j = bisect.bisect_right(starts, at) - 1
+                if found[j] < 0:
+                    found[j] = code
+                at = low.find(word, starts[j + 1])  # the next line: one hit a line is enough
+    out[np.array(short, dtype=np.int64)] = found
     return out
 
 

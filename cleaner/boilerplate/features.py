@@ -438,16 +438,16 @@ def group_stats(page: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nd
     return out_count, out_first
 
 
-def _shift(m: np.ndarray, off: int, local: np.ndarray, size: np.ndarray) -> np.ndarray:
-    """Rows shifted by ``off`` within their page; rows with no neighbour there are zeros with ``pad`` set."""
-    out = np.zeros_like(m)
+def _shift(m: np.ndarray, off: int, local: np.ndarray, size: np.ndarray, out: np.ndarray) -> None:
+    """Rows shifted by ``off`` within their page, written to ``out``; rows with no neighbour there are
+    zeros with ``pad`` set."""
     n = m.shape[0]
     pad = BASE_NAMES.index("pad")
     src = np.arange(n) + off
     ok = (local + off >= 0) & (local + off < size)
+    out[...] = 0.0
     out[ok] = m[src[ok]]
     out[~ok, pad] = 1.0
-    return out
 
 
 def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
@@ -539,12 +539,19 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
         (csum_chars[:-1] - csum_chars[row_ptr[page]]) / total_chars[page],
         (k == first_long_key[page]) & (np.arange(m) > first_long_row[page]), np.zeros(m),
     )).astype(np.float64)
-    parts = [base] + [_shift(base, off, local, size) for off in OFFSETS]
-    csum = np.zeros((m + 1, base.shape[1]))
+    # the blocks of the feature matrix are written in place, in feature_names() order
+    x = np.empty((m, len(names)))
+    nbase = base.shape[1]
+    x[:, :nbase] = base
+    for blk, off in enumerate(OFFSETS, start=1):
+        _shift(base, off, local, size, x[:, blk * nbase:(blk + 1) * nbase])
+    col = (len(OFFSETS) + 1) * nbase
+    csum = np.zeros((m + 1, nbase))
     np.cumsum(base, axis=0, out=csum[1:])
     lo = np.maximum(local - WINDOW, 0) + row_ptr[page]
     hi = np.minimum(local + WINDOW + 1, size) + row_ptr[page]
-    parts.append((csum[hi] - csum[lo]) / (hi - lo)[:, None])
+    x[:, col:col + nbase] = (csum[hi] - csum[lo]) / (hi - lo)[:, None]
+    col += nbase
     sel = [BASE_NAMES.index(n) for n in ("log_chars", "ends_sentence", "fw_density")]
     cs = csum[:, sel]
     p0 = row_ptr[page]
@@ -553,7 +560,9 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     na = (size - 1 - local)[:, None].astype(np.float64)
     before = np.where(nb > 0, (cs[np.arange(m)] - cs[p0]) / np.maximum(nb, 1.0), 0.0)
     after = np.where(na > 0, (cs[p1] - cs[np.arange(m) + 1]) / np.maximum(na, 1.0), 0.0)
-    parts += [before, after]
+    x[:, col:col + 3] = before
+    x[:, col + 3:col + 6] = after
+    col += 6
     fw_cov = np.bincount(tok_page, weights=is_fw, minlength=n_pages)
     ntok_page = np.bincount(tok_page, minlength=n_pages)
     page_cov = np.where(ntok_page > 0, fw_cov / np.maximum(ntok_page, 1), 0.0)
@@ -561,6 +570,7 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
         known = np.full(n_pages, tshare is not None)
     page_feats = np.column_stack((page_cov, np.log1p(np.diff(row_ptr)), np.log1p(total_chars),
                                   known.astype(np.float64)))
-    parts.append(page_feats[page])
-    parts.append(long_range_many(chars, pa.ends_sentence[idx], row_ptr))
-    return idx, np.hstack(parts), row_ptr
+    x[:, col:col + len(PAGE_NAMES)] = page_feats[page]
+    col += len(PAGE_NAMES)
+    x[:, col:] = long_range_many(chars, pa.ends_sentence[idx], row_ptr)
+    return idx, x, row_ptr
