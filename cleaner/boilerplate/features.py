@@ -424,7 +424,12 @@ def group_stats(page: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nd
     """Per element: how often its value occurs on its page, and the index of its page's first occurrence."""
     if values.size == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    order = np.lexsort((np.arange(values.size), values, page))
+    if (page[1:] >= page[:-1]).all():
+        # pages in order (as a batch's rows and tokens are): a stable sort by value alone keeps each value's
+        # elements in page order, so (value, page) groups are contiguous without sorting by page too
+        order = np.argsort(values, kind="stable")
+    else:
+        order = np.lexsort((values, page))  # stable: ties keep their order
     sv, sp = values[order], page[order]
     head = np.ones(values.size, dtype=bool)
     head[1:] = (sv[1:] != sv[:-1]) | (sp[1:] != sp[:-1])
