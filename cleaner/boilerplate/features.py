@@ -416,6 +416,25 @@ def long_range_many(chars: np.ndarray, ends_sentence: np.ndarray, row_ptr: np.nd
     return out
 
 
+def _members(table: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    """``np.isin(hashes, table)`` for uint64 arrays: a hash is compared with the (few) entries of its
+    bucket (16 bits of a multiplicative mix), a gather per entry instead of a binary search."""
+    def bucket(h: np.ndarray) -> np.ndarray:
+        return ((h * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(48)).astype(np.int64)
+
+    table_bucket = bucket(table)
+    order = np.argsort(table_bucket, kind="stable")
+    by_bucket = np.append(table[order], table[order[-1]])  # padded: first + k stays in range while k < count
+    start = np.zeros(65537, dtype=np.int64)
+    np.cumsum(np.bincount(table_bucket, minlength=65536), out=start[1:])
+    b = bucket(hashes)
+    first, count = start[b], start[b + 1] - start[b]
+    found = np.zeros(hashes.size, dtype=bool)
+    for k in range(int(np.diff(start).max())):
+        found |= (count > k) & (by_bucket[np.minimum(first + k, table.size)] == hashes)
+    return found
+
+
 def _segment_ids(ptr: np.ndarray) -> np.ndarray:
     return np.repeat(np.arange(ptr.size - 1), np.diff(ptr))
 
@@ -448,11 +467,13 @@ def _shift(m: np.ndarray, off: int, local: np.ndarray, size: np.ndarray, out: np
     zeros with ``pad`` set."""
     n = m.shape[0]
     pad = BASE_NAMES.index("pad")
-    src = np.arange(n) + off
-    ok = (local + off >= 0) & (local + off < size)
-    out[...] = 0.0
-    out[ok] = m[src[ok]]
-    out[~ok, pad] = 1.0
+    lo, hi = max(-off, 0), n - max(off, 0)  # rows whose neighbour is inside the batch
+    out[:lo] = 0.0
+    out[hi:] = 0.0
+    out[lo:hi] = m[lo + off:hi + off]
+    outside = np.flatnonzero((local + off < 0) | (local + off >= size))  # the neighbour is another page's
+    out[outside] = 0.0
+    out[outside, pad] = 1.0
 
 
 def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
@@ -488,8 +509,7 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     ntok_all = np.bincount(tok_line, minlength=n_lines).astype(np.float64)
     tok_page = page_of_line[tok_line]
     if fw_sorted.size and hashes.size:
-        fpos = np.minimum(np.searchsorted(fw_sorted, hashes), fw_sorted.size - 1)
-        is_fw = fw_sorted[fpos] == hashes
+        is_fw = _members(fw_sorted, hashes)
         if isinstance(use_fw, np.ndarray):
             is_fw &= use_fw[tok_page]
         elif not use_fw:

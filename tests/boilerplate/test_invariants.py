@@ -137,3 +137,14 @@ def test_cues_of_many_lines_are_each_lines_cue(lines: list[str]) -> None:
     from cleaner.boilerplate.assemble import REASONS, cue_of, cues_many
 
     assert [REASONS[c] if c >= 0 else None for c in cues_many(lines).tolist()] == [cue_of(t) for t in lines]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=60, unique=True),
+       st.lists(st.integers(0, 2**64 - 1), max_size=60), st.integers(0, 60))
+def test_function_word_lookup_is_membership(table: list[int], other: list[int], take: int) -> None:
+    from cleaner.boilerplate.features import _members
+
+    tab = np.array(sorted(table), dtype=np.uint64)
+    hashes = np.array(other + table[:take], dtype=np.uint64)
+    assert np.array_equal(_members(tab, hashes), np.isin(hashes, tab))
