@@ -393,15 +393,16 @@ def long_range_many(chars: np.ndarray, ends_sentence: np.ndarray, row_ptr: np.nd
     heads = np.flatnonzero(new_block)
     tails = np.append(heads[1:], p.size) - 1
     bsize = np.add.reduceat(pc[p], heads)
-    bpage = pp[heads]
-    pmax = np.zeros(n_pages)
-    np.maximum.at(pmax, bpage, bsize)
-    ok = np.flatnonzero(bsize >= 0.5 * pmax[bpage])
-    chosen_pages, at = np.unique(bpage[ok], return_index=True)  # the first qualifying block of each page
+    bpage = pp[heads]  # blocks are in page order
+    page_head = np.flatnonzero(np.concatenate(([True], bpage[1:] != bpage[:-1])))
+    pmax = np.repeat(np.maximum.reduceat(bsize, page_head), np.append(page_head[1:], bsize.size) - page_head)
+    ok = np.flatnonzero(bsize >= 0.5 * pmax)
+    okp = bpage[ok]
+    chosen = ok[np.concatenate(([True], okp[1:] != okp[:-1]))]  # the first qualifying block of each page
     first = np.zeros(n_pages, dtype=np.int64)
     last = np.zeros(n_pages, dtype=np.int64)
-    first[chosen_pages] = p[heads[ok[at]]]
-    last[chosen_pages] = p[tails[ok[at]]]
+    first[bpage[chosen]] = p[heads[chosen]]
+    last[bpage[chosen]] = p[tails[chosen]]
     f, la = first[page], last[page]
     out[:, 2] = has & (i >= f) & (i <= la)
     out[:, 3] = np.where(has, np.log1p(np.maximum(f - i, 0)), 0.0)
@@ -416,21 +417,31 @@ def long_range_many(chars: np.ndarray, ends_sentence: np.ndarray, row_ptr: np.nd
     return out
 
 
-def _members(table: np.ndarray, hashes: np.ndarray) -> np.ndarray:
-    """``np.isin(hashes, table)`` for uint64 arrays: a hash is compared with the (few) entries of its
-    bucket (16 bits of a multiplicative mix), a gather per entry instead of a binary search."""
-    def bucket(h: np.ndarray) -> np.ndarray:
-        return ((h * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(48)).astype(np.int64)
+def _mix_bucket(h: np.ndarray) -> np.ndarray:
+    """16 bits of a multiplicative mix of each hash."""
+    return ((h * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(48)).astype(np.int64)
 
-    table_bucket = bucket(table)
+
+@lru_cache(maxsize=4)
+def _buckets(table_bytes: bytes) -> tuple[np.ndarray, np.ndarray, int]:
+    """``(entries, start, most)`` of a uint64 table: its entries ordered by :func:`_mix_bucket` (with the
+    last repeated as padding), where each bucket starts, and the most entries a bucket holds."""
+    table = np.frombuffer(table_bytes, dtype=np.uint64)
+    table_bucket = _mix_bucket(table)
     order = np.argsort(table_bucket, kind="stable")
-    by_bucket = np.append(table[order], table[order[-1]])  # padded: first + k stays in range while k < count
     start = np.zeros(65537, dtype=np.int64)
     np.cumsum(np.bincount(table_bucket, minlength=65536), out=start[1:])
-    b = bucket(hashes)
+    return np.append(table[order], table[order[-1]]), start, int((start[1:] - start[:-1]).max())
+
+
+def _members(table: np.ndarray, hashes: np.ndarray) -> np.ndarray:
+    """``np.isin(hashes, table)`` for uint64 arrays (``table`` not empty): a hash is compared with the (few)
+    entries of its bucket, a gather per entry instead of a binary search."""
+    by_bucket, start, most = _buckets(table.astype(np.uint64).tobytes())
+    b = _mix_bucket(hashes)
     first, count = start[b], start[b + 1] - start[b]
     found = np.zeros(hashes.size, dtype=bool)
-    for k in range(int(np.diff(start).max())):
+    for k in range(most):
         found |= (count > k) & (by_bucket[np.minimum(first + k, table.size)] == hashes)
     return found
 

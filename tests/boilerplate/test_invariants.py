@@ -148,3 +148,18 @@ def test_function_word_lookup_is_membership(table: list[int], other: list[int], 
     tab = np.array(sorted(table), dtype=np.uint64)
     hashes = np.array(other + table[:take], dtype=np.uint64)
     assert np.array_equal(_members(tab, hashes), np.isin(hashes, tab))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.sampled_from([0, 5, 30, 45, 100, 300]), st.booleans()), max_size=30),
+                min_size=1, max_size=6))
+def test_long_range_of_a_batch_is_each_pages(pages: list[list[tuple[int, bool]]]) -> None:
+    from cleaner.boilerplate.features import LONG_NAMES, long_range, long_range_many
+
+    rows = [r for page in pages for r in page]
+    chars = np.array([c for c, _ in rows], dtype=np.float64)
+    ends = np.array([e for _, e in rows], dtype=bool)
+    ptr = np.cumsum([0] + [len(page) for page in pages])
+    each = [long_range(chars[a:b], ends[a:b]) for a, b in zip(ptr[:-1], ptr[1:], strict=True)]
+    want = np.vstack(each) if rows else np.zeros((0, len(LONG_NAMES)))
+    assert np.array_equal(long_range_many(chars, ends, ptr), want)
