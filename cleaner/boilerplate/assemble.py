@@ -159,8 +159,9 @@ def cues_many(lines: list[str]) -> np.ndarray:
     if not short:
         return out
     pieces = [lines[i] for i in short]
-    low = "\n".join(pieces).lower()
-    if len(low) != sum(len(t) + 1 for t in pieces) - 1:  # a case mapping changed lengths: those one by one
+    joined = "\n".join(pieces)
+    low = joined.lower()
+    if len(low) != len(joined):  # a case mapping changed lengths: those lines one by one
         odd = [j for j, t in enumerate(pieces) if len(t.lower()) != len(t)]
         for j in odd:
             cue = cue_of(pieces[j])
