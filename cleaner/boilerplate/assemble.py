@@ -85,18 +85,14 @@ def segments(keep: np.ndarray, body: np.ndarray, gap: int) -> list[tuple[int, in
     """Runs of strong kept lines separated by fewer than ``gap`` removed lines (isolated kept lines
     inside a removed run do not break it), as ``(first, last)`` non-blank line indices."""
     strong = np.flatnonzero(keep & body)
-    out: list[tuple[int, int]] = []
     if strong.size == 0:
-        return out
+        return []
     removed_before = np.concatenate(([0], np.cumsum(~keep)))
-    seg_start = prev = int(strong[0])
-    for i in strong[1:].tolist():
-        if removed_before[i] - removed_before[prev + 1] >= gap:
-            out.append((seg_start, prev))
-            seg_start = i
-        prev = i
-    out.append((seg_start, prev))
-    return out
+    # a segment ends where at least ``gap`` lines were removed between two strong lines
+    cut = np.flatnonzero(removed_before[strong[1:]] - removed_before[strong[:-1] + 1] >= gap)
+    heads = strong[np.concatenate(([0], cut + 1))].tolist()
+    tails = strong[np.append(cut, strong.size - 1)].tolist()
+    return list(zip(heads, tails, strict=True))
 
 
 def main_region(keep: np.ndarray, body: np.ndarray, lengths: np.ndarray, gap: int
