@@ -7,9 +7,10 @@ missing path, unsafe output folder); 3 unreadable input; 4 bad model, index or l
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +93,7 @@ def cli() -> None:
 
 def _run(command: str, src: str, out: str, log: str | None, overwrite: bool, quiet: bool,
          config: CleanerConfig, engine: str = "local", master: str | None = None) -> None:
-    from .io.output import check_output_dir, run_identity, write_run
+    from .io.output import Rendered, SinkSpec, check_output_dir, render, run_identity, write_run
     from .io.readers import open_source
     from .pipeline import clean
 
@@ -108,14 +109,16 @@ def _run(command: str, src: str, out: str, log: str | None, overwrite: bool, qui
         from .spark.run import check_spark_run, spark_clean
 
         check_spark_run(config)  # usage errors before any output is written
+    spec = SinkSpec.of(source, out_path, config.text_field, config.id_field)
     update, close = _progress(quiet)
+    rendered: Iterable[Rendered]
     try:
         if engine == "spark":
-            outcomes = spark_clean(source, config, master, update)
-        else:
-            outcomes = clean(source, config, update)
-        summary = write_run(outcomes, source, out_path,
-                            Path(log) if log else out_path / "provenance.jsonl", identity, config_dict)
+            rendered = (render(o, spec) for o in spark_clean(source, config, master, update))
+        else:  # the workers encode outputs and log lines; this process appends them in order
+            rendered = clean(source, config, update, finish=functools.partial(render, spec=spec))
+        summary = write_run(rendered, spec, source.kind, Path(log) if log else out_path / "provenance.jsonl",
+                            identity, config_dict)
     except KeyboardInterrupt as exc:
         raise Interrupted("interrupted; outputs written so far are complete files. Rerun the same command "
                           "to finish (it reproduces the same outputs).") from exc

@@ -6,6 +6,10 @@
 ``prepare`` handles one raw record (pure); ``clean`` makes the passes over a re-iterable source
 (learn templates, strip + sign + dedup, materialize) and yields one Outcome per input, in input
 order.  Writing is the caller's job (see ``io``).
+
+The passes hand the source to worker processes in blocks (:func:`cleaner.io.readers.blocks_of`):
+the workers parse, decode, strip, sign and, in the last pass, attach texts and encode outputs;
+this process only splits the input, makes ids unique, resolves dedup and keeps the order.
 """
 from __future__ import annotations
 
@@ -16,24 +20,26 @@ import multiprocessing as mp
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import islice, zip_longest
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 import numpy as np
 
 from .boilerplate import StripModel, StripOutcome, Stripper, TemplateStats
 from .config import CleanerConfig
-from .dedup import Deduper, DedupParams
+from .dedup import Deduper, DedupParams, DupInfo
 from .dedup.minhash import signatures_and_shingles
-from .dedup.shingle import ShingleBatch, build_tables
+from .dedup.shingle import ShingleBatch
 from .document import STATUSES, CleanResult, Document, Removal, Status, apply_removals, normalize_spans
 from .errors import InputError
-from .io.readers import RawRecord
+from .io.readers import Block, RawRecord, UniqueIds, blocks_of, renamed
 from .text.decode import Decoded, decode_bytes, decode_text
 
 Progress = Callable[[str, int], None]
+#: what a worker makes of each finished document (see :func:`clean`)
+Finish = Callable[["Outcome"], Any]
 
 
 def _silent(stage: str, n: int) -> None:
@@ -141,27 +147,49 @@ def _prepared(raw: RawRecord, decoded: Decoded, outcome: StripOutcome | None) ->
 class _Worker:
     """Per-process state for the pool: the stripper and the dedup parameters."""
 
-    def __init__(self, config: CleanerConfig, model: StripModel | None, templates: TemplateStats | None) -> None:
+    def __init__(self, config: CleanerConfig, model: StripModel | None, templates: TemplateStats | None,
+                 finish: Finish | None = None) -> None:
         self.config = config
         self.stripper = Stripper(model, templates, config.split_articles) if model is not None else None
+        self.splitter = Stripper(model, None) if model is not None and config.split_articles else None
         self.params = DedupParams.from_config(config)
+        self.finish = finish
 
-    def prepare_chunk(self, chunk: list[RawRecord]) -> tuple[list[Prepared], np.ndarray | None,
-                                                             ShingleBatch | None]:
-        prepared, texts = [], []
+    def prepare_block(self, block: Block) -> tuple[list[_Row], np.ndarray | None, ShingleBatch | None]:
+        """Read, decode, strip and sign a block; ids are the records' own (the caller makes them unique)."""
+        rows, texts = [], []
+        chunk = block.records()
+        field_name = self.config.keep[6:] if self.config.keep.startswith("field:") else None
         for raw, (p, cleaned) in zip(chunk, prepare_many(chunk, self.stripper, self.config), strict=True):
-            p.document = Document(p.document.id, "", p.document.source, p.document.meta)
             p.digest = input_digest(raw)
-            prepared.append(p)
+            rows.append(_Row(p.document.id, p.status == "kept", p.length, p.kept_fraction,
+                             _field_value(raw.meta, field_name) if field_name else None, _spill_line(p)))
             if p.status == "kept":
                 texts.append(cleaned)
         if not (self.config.dedup and texts):
-            return prepared, None, None
+            return rows, None, None
         sigs, shingles = signatures_and_shingles(texts, self.params)  # shingles: exact checks near the threshold
-        return prepared, sigs, shingles
+        return rows, sigs, shingles
 
-    def fit_chunk(self, chunk: list[RawRecord]) -> tuple[TemplateStats, int]:
+    def finish_block(self, item: tuple[Block, list[bytes], list[DupInfo | None]]) -> list[Any]:
+        """Read a block again and attach texts to its analysed results (and cut split articles); then
+        ``finish`` each Outcome."""
+        block, lines, verdicts = item
+        out: list[Any] = []
+        for line, verdict, raw in zip(lines, verdicts, block.records(), strict=True):
+            analysed = _analysed(line, verdict, self.config.split_articles)
+            if raw.id != analysed.id:  # made unique by the first pass
+                raw = renamed(raw, analysed.id)
+            result, original = materialize(analysed, raw)
+            articles = (tuple(split_article(original[s:e], self.splitter) for s, e in result.articles)
+                        if original else ())
+            outcome = Outcome(result, original, raw, articles)
+            out.append(outcome if self.finish is None else self.finish(outcome))
+        return out
+
+    def fit_block(self, block: Block) -> tuple[TemplateStats, int]:
         stats = TemplateStats(self.config.min_template_pages)
+        chunk = block.records()
         for raw in chunk:
             decoded = decode_record(raw)
             if decoded.text:
@@ -172,47 +200,47 @@ class _Worker:
 _WORKER: _Worker | None = None  # set only inside pool processes, by _init_worker
 
 
-def _init_worker(config: CleanerConfig, model: StripModel | None, templates: TemplateStats | None) -> None:
+def _init_worker(config: CleanerConfig, model: StripModel | None, templates: TemplateStats | None,
+                 finish: Finish | None) -> None:
     global _WORKER
-    _WORKER = _Worker(config, model, templates)
+    _WORKER = _Worker(config, model, templates, finish)
 
 
-def _pool_prepare(chunk: list[RawRecord]) -> tuple[list[Prepared], np.ndarray | None, ShingleBatch | None]:
+def _pool_prepare(block: Block) -> tuple[list[_Row], np.ndarray | None, ShingleBatch | None]:
     assert _WORKER is not None
-    return _WORKER.prepare_chunk(chunk)
+    return _WORKER.prepare_block(block)
 
 
-def _pool_fit(chunk: list[RawRecord]) -> tuple[TemplateStats, int]:
+def _pool_fit(block: Block) -> tuple[TemplateStats, int]:
     assert _WORKER is not None
-    return _WORKER.fit_chunk(chunk)
+    return _WORKER.fit_block(block)
 
 
-def _chunks(items: Iterable[RawRecord], size: int) -> Iterator[list[RawRecord]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
+def _pool_finish(item: tuple[Block, list[bytes], list[DupInfo | None]]) -> list[Any]:
+    assert _WORKER is not None
+    return _WORKER.finish_block(item)
 
 
 @dataclass
 class _Engine:
-    """Runs chunk work in-process (jobs=1) or in a process pool, in input order either way."""
+    """Runs the work on blocks of input in-process (jobs=1) or in a process pool, in input order either way."""
 
     config: CleanerConfig
     model: StripModel | None
     templates: TemplateStats | None
+    finish: Finish | None = None
     _pool: Any = field(default=None, init=False)
     _local: _Worker | None = field(default=None, init=False)
 
     def __enter__(self) -> _Engine:
         if self.templates is not None:
             self.templates.freeze()  # lookup arrays built once, shared copy-on-write by forked workers
-        if self.config.dedup and self.config.jobs > 1:
-            build_tables()  # the same for the shingle lookup tables
         if self.config.jobs > 1:
             ctx = mp.get_context("spawn" if mp.get_start_method(allow_none=True) == "spawn" else "fork")
-            self._pool = ctx.Pool(self.config.jobs, _init_worker, (self.config, self.model, self.templates))
+            self._pool = ctx.Pool(self.config.jobs, _init_worker,
+                                  (self.config, self.model, self.templates, self.finish))
         else:
-            self._local = _Worker(self.config, self.model, self.templates)
+            self._local = _Worker(self.config, self.model, self.templates, self.finish)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -223,22 +251,22 @@ class _Engine:
                 self._pool.terminate()
             self._pool.join()
 
-    def map(self, fn_name: str, chunks: Iterable[list[RawRecord]]) -> Iterator[Any]:
+    def map(self, fn_name: str, items: Iterable[Any]) -> Iterator[Any]:
         if self._pool is not None:
-            fn = {"prepare": _pool_prepare, "fit": _pool_fit}[fn_name]
-            yield from self._pool.imap(fn, chunks)
+            fn = {"prepare": _pool_prepare, "fit": _pool_fit, "finish": _pool_finish}[fn_name]
+            yield from self._pool.imap(fn, items)
         else:
             assert self._local is not None
-            method = {"prepare": self._local.prepare_chunk, "fit": self._local.fit_chunk}[fn_name]
-            for chunk in chunks:
-                yield method(chunk)
+            method = getattr(self._local, f"{fn_name}_block")  # prepare_block, fit_block, finish_block
+            for item in items:
+                yield method(item)
 
 
 def fit_templates(source: Iterable[RawRecord], config: CleanerConfig, progress: Progress = _silent) -> TemplateStats:
     """Count, per site, on how many pages each normalized line occurs (the corpus pass)."""
     stats = TemplateStats(config.min_template_pages)
     with _Engine(config.replace(dedup=False), None, None) as engine:
-        for part, n in engine.map("fit", _chunks(source, config.batch_size)):
+        for part, n in engine.map("fit", blocks_of(source, config.batch_size)):
             stats.merge(part)
             progress("learn", n)
     return stats
@@ -253,71 +281,104 @@ def _field_value(meta: Mapping[str, Any], name: str) -> Any:
 DIGEST_KEY = "_input_digest"
 
 
-class _Spill:
-    """Prepared records of a run in a temporary file, so memory does not grow with the corpus."""
+class _Row(NamedTuple):
+    """What the first pass sends back about one document: its dedup inputs and its spill line."""
 
-    def __init__(self) -> None:
-        self._fh = tempfile.TemporaryFile(mode="w+b")
+    id: str
+    kept: bool
+    length: int
+    kept_fraction: float
+    field: Any  # the value of the keep=field:NAME field
+    line: bytes
 
-    def write(self, p: Prepared) -> None:
-        row = [p.position, p.document.id, p.status, p.reason, p.decoding, list(map(list, p.secondary)),
-               [[r.start, r.end, r.reason, r.score, r.evidence] for r in p.removals], p.digest]
-        self._fh.write(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
 
-    def __iter__(self) -> Iterator[tuple[str, str, str | None, dict[str, Any], tuple[tuple[int, int], ...],
-                                         tuple[Removal, ...], str | None]]:
-        self._fh.flush()
-        self._fh.seek(0)
-        for line in self._fh:
-            _, doc_id, status, reason, decoding, secondary, removals, digest = json.loads(line)
-            yield (doc_id, status, reason, decoding, tuple((a, b) for a, b in secondary),
-                   tuple(Removal(a, b, why, score, ev) for a, b, why, score, ev in removals), digest)
+def _spill_line(p: Prepared, doc_id: str | None = None) -> bytes:
+    """The spill line of a Prepared record (text-less), under ``doc_id`` if given."""
+    row = [p.position, p.document.id if doc_id is None else doc_id, p.status, p.reason, p.decoding,
+           list(map(list, p.secondary)), [[r.start, r.end, r.reason, r.score, r.evidence] for r in p.removals],
+           p.digest]
+    return json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def _renamed_line(line: bytes, doc_id: str) -> bytes:
+    row = json.loads(line)
+    row[1] = doc_id
+    return json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def _analysed(line: bytes, v: DupInfo | None, split_articles: bool) -> CleanResult:
+    """The text-less result of a spill line and the document's dedup verdict (None unless it was kept)."""
+    _, doc_id, status, reason, decoding, secondary, removals, digest = json.loads(line)
+    doc = Document(doc_id, "", meta={DIGEST_KEY: digest} if digest else {})
+    spans = tuple(Removal(a, b, why, score, ev) for a, b, why, score, ev in removals)
+    if status == "kept" and v is not None and v.duplicate_of is not None:
+        return CleanResult(doc, "duplicate", "", spans, f"near-duplicate of {v.duplicate_of}", v.duplicate_of,
+                           v.similarity, v.cluster, decoding)
+    return CleanResult(doc, _status(status), "", spans, reason, None, None, v.cluster if v is not None else None,
+                       decoding, tuple((a, b) for a, b in secondary) if split_articles else ())
+
+
+@dataclass
+class _Analysis:
+    """The first pass over a source: one spill line per document in a temporary file (memory does not
+    grow with the corpus), and the dedup verdicts of the kept documents."""
+
+    spill: Any = field(default_factory=lambda: tempfile.TemporaryFile(mode="w+b"))
+    kept: bytearray = field(default_factory=bytearray)  # per document: 1 if it was kept (it has a verdict)
+    verdicts: list[DupInfo] = field(default_factory=list)  # of the kept documents, in input order
+
+    def parts(self, sizes: Iterable[int]) -> Iterator[tuple[list[bytes], list[DupInfo | None]]]:
+        """The spill lines and verdicts of consecutive runs of ``sizes`` documents."""
+        self.spill.flush()
+        self.spill.seek(0)
+        lines = iter(self.spill)
+        doc = verdict = 0
+        for size in sizes:
+            part = list(islice(lines, size))
+            if len(part) < size:
+                raise InputError("the input changed length while it was being cleaned; rerun on a stable input")
+            found: list[DupInfo | None] = []
+            for k in self.kept[doc:doc + size]:
+                found.append(self.verdicts[verdict] if k and self.verdicts else None)
+                verdict += k
+            doc += size
+            yield part, found
+        if next(lines, None) is not None:
+            raise InputError("the input changed length while it was being cleaned; rerun on a stable input")
 
     def close(self) -> None:
-        self._fh.close()
+        self.spill.close()
 
 
-def analyse(source: Iterable[RawRecord], config: CleanerConfig, *, model: StripModel | None = None,
-            templates: TemplateStats | None = None, progress: Progress = _silent) -> Iterator[CleanResult]:
-    """Strip and deduplicate every record of ``source``; yields results in input order, texts omitted.
-
-    The whole source is processed before the first result is yielded (dedup needs every document).
-    Per-document results wait in a temporary file; memory holds only the dedup state.  Results carry
-    statuses, removals and dedup verdicts with ``text=""``: :func:`materialize` adds the texts.
-    """
+def _first_pass(source: Iterable[RawRecord], config: CleanerConfig, model: StripModel | None,
+                templates: TemplateStats | None, progress: Progress) -> _Analysis:
+    """Strip and sign every record in the pool, then resolve dedup (the whole source is read first)."""
     deduper = None
     if config.dedup:
         deduper = Deduper(DedupParams.from_config(config), keep=config.keep,
                           index=Path(config.index) if config.index else None)
-    field_name = config.keep[6:] if config.keep.startswith("field:") else None
-    spill = _Spill()
+    analysis = _Analysis()
+    unique = UniqueIds()
     try:
         with _Engine(config, model if config.strip else None, templates) as engine:
-            for batch, sigs, shingles in engine.map("prepare", _chunks(source, config.batch_size)):
-                for p in batch:
-                    spill.write(p)
+            for rows, sigs, shingles in engine.map("prepare", blocks_of(source, config.batch_size)):
+                ids = [unique.name(r.id) for r in rows]
+                for r, name in zip(rows, ids, strict=True):
+                    analysis.spill.write(r.line if name == r.id else _renamed_line(r.line, name))
+                    analysis.kept.append(r.kept)
                 if deduper is not None and sigs is not None:
-                    kept = [p for p in batch if p.status == "kept"]
-                    deduper.add([p.document.id for p in kept], sigs, [p.length for p in kept],
-                                [p.kept_fraction for p in kept],
-                                [_field_value(p.document.meta, field_name) for p in kept] if field_name else None,
+                    kept = [k for k, r in enumerate(rows) if r.kept]
+                    deduper.add([ids[k] for k in kept], sigs, [rows[k].length for k in kept],
+                                [rows[k].kept_fraction for k in kept],
+                                [rows[k].field for k in kept] if config.keep.startswith("field:") else None,
                                 shingles=shingles)
-                progress("clean", len(batch))
-        # Only verdicts that say something are kept: memory grows with duplicates, not documents.
-        verdicts = {v.id: v for v in (deduper.resolve() if deduper is not None else ())
-                    if v.duplicate_of is not None or v.cluster is not None}
-        for doc_id, status, reason, decoding, secondary, removals, digest in spill:
-            doc = Document(doc_id, "", meta={DIGEST_KEY: digest} if digest else {})
-            v = verdicts.get(doc_id)
-            if status == "kept" and v is not None and v.duplicate_of is not None:
-                yield CleanResult(doc, "duplicate", "", removals, f"near-duplicate of {v.duplicate_of}",
-                                  v.duplicate_of, v.similarity, v.cluster, decoding)
-            else:
-                yield CleanResult(doc, _status(status), "", removals, reason, None, None,
-                                  v.cluster if v is not None else None, decoding,
-                                  secondary if config.split_articles else ())
-    finally:
-        spill.close()
+                progress("clean", len(rows))
+        if deduper is not None:
+            analysis.verdicts = deduper.resolve()
+    except BaseException:
+        analysis.close()
+        raise
+    return analysis
 
 
 def _status(value: str) -> Status:
@@ -368,8 +429,12 @@ class Outcome:
 
 
 def clean(source: Sequence[RawRecord] | Iterable[RawRecord], config: CleanerConfig,
-          progress: Progress = _silent) -> Iterator[Outcome]:
-    """Run the whole flow over a re-iterable source; yields one Outcome per input, in input order."""
+          progress: Progress = _silent, finish: Finish | None = None) -> Iterator[Any]:
+    """Run the whole flow over a re-iterable source; yields one Outcome per input, in input order.
+
+    With ``finish`` (a picklable function of an Outcome, e.g. one that encodes it for a writer),
+    yields ``finish(outcome)`` instead, computed in the worker processes with the texts.
+    """
     model = load_model(config) if config.strip else None
     templates = None
     if config.strip:
@@ -379,11 +444,24 @@ def clean(source: Sequence[RawRecord] | Iterable[RawRecord], config: CleanerConf
             if templates is not None:
                 learned.merge(templates)
             templates = learned
-    results = analyse(source, config, model=model, templates=templates, progress=progress)
-    splitter = Stripper(model, None) if model is not None and config.split_articles else None
-    for result, raw in zip_longest(results, source):
-        if result is None or raw is None:
-            raise InputError("the input changed length while it was being cleaned; rerun on a stable input")
-        result, original = materialize(result, raw)
-        articles = tuple(split_article(original[s:e], splitter) for s, e in result.articles) if original else ()
-        yield Outcome(result, original, raw, articles)
+    analysis = _first_pass(source, config, model, templates, progress)
+    try:
+        with _Engine(config.replace(dedup=False), model, None, finish) as engine:
+            for done in engine.map("finish", _with_parts(blocks_of(source, config.batch_size), analysis)):
+                yield from done
+    finally:
+        analysis.close()
+
+
+def _with_parts(blocks: Iterable[Block], analysis: _Analysis
+                ) -> Iterator[tuple[Block, list[bytes], list[DupInfo | None]]]:
+    """Each block of the second reading with its spill lines and verdicts (the readings must agree in length)."""
+    pending: list[Block] = []
+
+    def sizes() -> Iterator[int]:
+        for block in blocks:
+            pending.append(block)
+            yield len(block)
+
+    for lines, verdicts in analysis.parts(sizes()):
+        yield pending.pop(), lines, verdicts

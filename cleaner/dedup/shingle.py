@@ -99,12 +99,6 @@ def _nfkc_batch(texts: Sequence[str]) -> tuple[list[str], np.ndarray | None]:
     return out, raw if unchanged else None
 
 
-def build_tables() -> None:
-    """Build the per-process lookup tables now (e.g. before forking workers, which then share them)."""
-    _casefold_table()
-    fingerprint.mark_table()
-
-
 def _folded_batch(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Folded code points of the batch joined by single spaces, and each document's start in it.
 

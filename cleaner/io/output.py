@@ -17,7 +17,7 @@ from ..errors import UsageError
 from ..pipeline import Outcome
 from .provenance import header, record, sha256
 from .readers import DirectorySource, JsonlSource, ParquetSource, RawRecord
-from .writers import AtomicLines, atomic_write_bytes, confined_path, remove_stale_temps
+from .writers import HOLE, AtomicLines, atomic_write_bytes, confined_path, json_line, json_pieces, remove_stale_temps
 
 MANIFEST = ".cleaner-run.json"
 
@@ -65,149 +65,171 @@ def check_output_dir(input_path: Path, out: Path, identity: dict[str, Any], over
                              "pass --overwrite or choose an empty folder")
 
 
-class _Sink:
-    """Where kept texts go; returns the ``output`` field of the log record and the written bytes' sha."""
+@dataclass(frozen=True)
+class SinkSpec:
+    """Where a run's kept texts go: a folder of files, or one JSONL/Parquet file mirroring the input.
 
-    id_field = "id"
+    Picklable, so that worker processes can render outputs (:func:`render`) while the run's writer
+    appends them in input order (:func:`write_run`).
+    """
 
-    def put(self, result: CleanResult, raw: RawRecord) -> tuple[dict[str, Any], str]:
-        raise NotImplementedError
+    kind: str  # dir | jsonl | parquet
+    out: Path
+    name: str = ""  # the output file of jsonl/parquet
+    text_field: str = "text"
+    id_field: str = "id"
 
-    def row(self, result: CleanResult, raw: RawRecord, text_field: str) -> dict[str, Any]:
-        """The output row: the input's fields with the cleaned text (and a new id for a split article)."""
-        row = {k: v for k, v in raw.meta.items() if k != "original_id"}
-        row[text_field] = result.text
-        if "#article" in result.id:
-            row[self.id_field] = result.id
-        return row
-
-    def commit(self) -> None:
-        """Make the outputs visible."""
-
-    def abort(self) -> None:
-        """Drop partial outputs."""
-
-
-class _DirSink(_Sink):
-    def __init__(self, out: Path) -> None:
-        self.out = out
-
-    def put(self, result: CleanResult, raw: RawRecord) -> tuple[dict[str, Any], str]:
-        path = confined_path(self.out, result.id)
-        data = result.text.encode("utf-8")
-        atomic_write_bytes(path, data)
-        return {"path": result.id}, sha256(data)
-
-
-class _JsonlSink(_Sink):
-    def __init__(self, out: Path, name: str, text_field: str) -> None:
-        self.name = name
-        self.text_field = text_field
-        self.lines = AtomicLines(out / name)
-
-    def put(self, result: CleanResult, raw: RawRecord) -> tuple[dict[str, Any], str]:
-        n = self.lines.write_json(self.row(result, raw, self.text_field))
-        return {"file": self.name, "row": n}, sha256(result.text.encode("utf-8"))
-
-    def commit(self) -> None:
-        self.lines.commit()
-
-    def abort(self) -> None:
-        self.lines.abort()
-
-
-class _ParquetSink(_Sink):
-    def __init__(self, out: Path, name: str, text_field: str) -> None:
-        self.path = out / name
-        self.name = name
-        self.text_field = text_field
-        self.rows: list[dict[str, Any]] = []
-
-    def put(self, result: CleanResult, raw: RawRecord) -> tuple[dict[str, Any], str]:
-        self.rows.append(self.row(result, raw, self.text_field))
-        return {"file": self.name, "row": len(self.rows) - 1}, sha256(result.text.encode("utf-8"))
-
-    def commit(self) -> None:
-        import io
-
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        buf = io.BytesIO()
-        pq.write_table(pa.Table.from_pylist(self.rows), buf)
-        atomic_write_bytes(self.path, buf.getvalue())
-
-
-def make_sink(source: Any, out: Path, text_field: str, id_field: str = "id") -> _Sink:
-    sink: _Sink
-    if isinstance(source, DirectorySource):
-        sink = _DirSink(out)
-    elif isinstance(source, JsonlSource):
-        sink = _JsonlSink(out, source.path.name, text_field)
-    elif isinstance(source, ParquetSource):
-        sink = _ParquetSink(out, source.path.name, text_field)
-    else:
+    @classmethod
+    def of(cls, source: Any, out: Path, text_field: str = "text", id_field: str = "id") -> SinkSpec:
+        if isinstance(source, DirectorySource):
+            return cls("dir", out)
+        if isinstance(source, (JsonlSource, ParquetSource)):
+            return cls(source.kind, out, source.path.name, text_field, id_field)
         raise TypeError(f"unsupported source {source!r}")
-    sink.id_field = id_field
-    return sink
 
 
-def write_run(results: Iterable[Outcome], source: Any, out: Path, log: Path,
+@dataclass(frozen=True)
+class Rendered:
+    """One input document ready to be appended: its output rows and its provenance line.
+
+    ``rows`` are JSON lines (jsonl) or row dicts (parquet), and empty for a folder, whose files
+    :func:`render` has written itself.  ``log`` is the provenance line cut where each row's
+    ``{"file", "row"}`` goes, since row numbers are known only when rows are appended in order.
+    """
+
+    rows: tuple[Any, ...]
+    log: tuple[bytes, ...]
+    status: str
+    chars_in: int
+    chars_out: int
+    by_reason: tuple[tuple[str, int], ...]
+
+
+def render(outcome: Outcome, spec: SinkSpec) -> Rendered:
+    """Encode one Outcome for the writer: output rows (a folder's files are written here) and its log line."""
+    raw, original = outcome.raw, outcome.original
+    result, sha_in = _input_sha(outcome.result, raw, original)
+    rows: list[Any] = []
+    output: Any = None
+    sha_out = None
+    splits: list[dict[str, Any]] = []
+    if result.status == "kept":
+        try:
+            output, sha_out = _put(spec, result, raw, rows)
+            pairs = zip(outcome.articles, result.articles, strict=True)
+            splits = [_put_article(spec, result, raw, rows, n, text, span)
+                      for n, (text, span) in enumerate(pairs, 2) if text]
+        except UsageError as exc:
+            result = CleanResult(result.document, "skipped", "", (), f"unsafe id: {exc}", decoding=result.decoding)
+            original, rows = None, []
+    rec = record(result, output=output, sha_in=sha_in, sha_out=sha_out, original=original)
+    if splits:
+        rec["articles"] = splits
+    by_reason: dict[str, int] = {}
+    for r in result.removals:
+        by_reason[r.reason] = by_reason.get(r.reason, 0) + (r.end - r.start)
+    return Rendered(tuple(rows), json_pieces(rec, len(rows) if spec.kind != "dir" else 0), result.status,
+                    len(original) if original is not None else 0,
+                    len(result.text) if original is not None else 0, tuple(by_reason.items()))
+
+
+def _put(spec: SinkSpec, result: CleanResult, raw: RawRecord, rows: list[Any]) -> tuple[Any, str]:
+    """Write (folder) or queue (file) one kept text; returns its ``output`` log field and the written bytes' sha."""
+    data = result.text.encode("utf-8")
+    if spec.kind == "dir":
+        atomic_write_bytes(confined_path(spec.out, result.id), data)
+        return {"path": result.id}, sha256(data)
+    row = {k: v for k, v in raw.meta.items() if k != "original_id"}
+    row[spec.text_field] = result.text
+    if "#article" in result.id:
+        row[spec.id_field] = result.id
+    rows.append(json_line(row).encode("utf-8") if spec.kind == "jsonl" else row)
+    return HOLE, sha256(data)
+
+
+def _put_article(spec: SinkSpec, result: CleanResult, raw: RawRecord, rows: list[Any], n: int, text: str,
+                 span: tuple[int, int]) -> dict[str, Any]:
+    """Write a second article cut from a page as a document of its own (``--split-articles``)."""
+    stem, dot, ext = result.id.rpartition(".") if "/" not in result.id.rpartition(".")[2] else ("", "", "")
+    doc_id = f"{stem}.article{n}.{ext}" if dot and stem else f"{result.id}#article{n}"
+    doc = Document(doc_id, text, result.document.source, result.document.meta)
+    output, sha = _put(spec, CleanResult(doc, "kept", text), raw, rows)
+    return {"id": doc_id, "start": span[0], "end": span[1], "output": output, "sha256_output": sha}
+
+
+class _Rows:
+    """The parent's half of a JSONL or Parquet output: rows appended in input order, numbered as they come."""
+
+    def __init__(self, spec: SinkSpec) -> None:
+        self.spec = spec
+        self.count = 0
+        self._lines = AtomicLines(spec.out / spec.name) if spec.kind == "jsonl" else None
+        self._table: list[dict[str, Any]] = []
+        self._where = f'{{"file": {json.dumps(spec.name, ensure_ascii=False)}, "row": '.encode()
+
+    def append(self, row: Any) -> bytes:
+        """Append one rendered row; returns its ``output`` log field as JSON."""
+        if self._lines is not None:
+            self._lines.write_line(row)
+        else:
+            self._table.append(row)
+        self.count += 1
+        return b"%s%d}" % (self._where, self.count - 1)
+
+    def commit(self) -> None:
+        if self._lines is not None:
+            self._lines.commit()
+        elif self.spec.kind == "parquet":
+            import io
+
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            buf = io.BytesIO()
+            pq.write_table(pa.Table.from_pylist(self._table), buf)
+            atomic_write_bytes(self.spec.out / self.spec.name, buf.getvalue())
+
+    def abort(self) -> None:
+        if self._lines is not None:
+            self._lines.abort()
+
+
+def write_run(rendered: Iterable[Rendered], spec: SinkSpec, source_kind: str, log: Path,
               identity: dict[str, Any], config: dict[str, Any]) -> Summary:
-    """Write outputs and the provenance log for the Outcomes of a run."""
+    """Write outputs and the provenance log of a run, from its documents rendered in input order.
+
+    Rendering (:func:`render`) may run in worker processes; here the rows are appended and numbered.
+    """
+    out = spec.out
     out.mkdir(parents=True, exist_ok=True)
     remove_stale_temps(out)  # left by a killed run of the same command
     remove_stale_temps(log.parent, log.name)
     atomic_write_bytes(out / MANIFEST, json.dumps(identity, sort_keys=True).encode())
     summary = Summary()
-    sink: _Sink | None = None
+    rows: _Rows | None = None
     prov: AtomicLines | None = None
     try:
-        sink = make_sink(source, out, config.get("text_field", "text"), config.get("id_field", "id"))
+        rows = _Rows(spec)
         prov = AtomicLines(log)
-        prov.write_json(header(identity["input"], getattr(source, "kind", "?"), config))
-        for outcome in results:
-            raw, original = outcome.raw, outcome.original
-            result, sha_in = _input_sha(outcome.result, raw, original)
-            output, sha_out = None, None
-            splits: list[dict[str, Any]] = []
-            if result.status == "kept":
-                try:
-                    output, sha_out = sink.put(result, raw)
-                    pairs = zip(outcome.articles, result.articles, strict=True)
-                    splits = [_put_article(sink, result, raw, n, text, span)
-                              for n, (text, span) in enumerate(pairs, 2) if text]
-                except UsageError as exc:
-                    result = CleanResult(result.document, "skipped", "", (), f"unsafe id: {exc}",
-                                         decoding=result.decoding)
-                    original = None
-            rec = record(result, output=output, sha_in=sha_in, sha_out=sha_out, original=original)
-            if splits:
-                rec["articles"] = splits
-            prov.write_json(rec)
-            _count(summary, result, original)
-        sink.commit()
+        prov.write_json(header(identity["input"], source_kind, config))
+        for item in rendered:
+            pieces = [item.log[0]]
+            for row, piece in zip(item.rows, item.log[1:], strict=True):
+                pieces += (rows.append(row), piece)
+            prov.write_line(b"".join(pieces))
+            _count(summary, item)
+        rows.commit()
         prov.commit()
     except BaseException:
         # An interrupt can land anywhere, even inside mkstemp before a handle exists: abort what
         # was opened, then sweep this run's temp names so Ctrl-C leaves nothing behind.
-        for part in (sink, prov):
+        for part in (rows, prov):
             if part is not None:
                 part.abort()
         remove_stale_temps(out)
         remove_stale_temps(log.parent, log.name)
         raise
     return summary
-
-
-def _put_article(sink: _Sink, result: CleanResult, raw: RawRecord, n: int, text: str,
-                 span: tuple[int, int]) -> dict[str, Any]:
-    """Write a second article cut from a page as a document of its own (``--split-articles``)."""
-    stem, dot, ext = result.id.rpartition(".") if "/" not in result.id.rpartition(".")[2] else ("", "", "")
-    doc_id = f"{stem}.article{n}.{ext}" if dot and stem else f"{result.id}#article{n}"
-    doc = Document(doc_id, text, result.document.source, result.document.meta)
-    output, sha = sink.put(CleanResult(doc, "kept", text), raw)
-    return {"id": doc_id, "start": span[0], "end": span[1], "output": output, "sha256_output": sha}
 
 
 def _input_sha(result: CleanResult, raw: RawRecord, original: str | None) -> tuple[CleanResult, str | None]:
@@ -222,18 +244,17 @@ def _input_sha(result: CleanResult, raw: RawRecord, original: str | None) -> tup
     return result, sha
 
 
-def _count(summary: Summary, result: CleanResult, original: str | None) -> None:
+def _count(summary: Summary, item: Rendered) -> None:
     summary.documents += 1
-    if result.status == "kept":
+    if item.status == "kept":
         summary.kept += 1
-    elif result.status == "duplicate":
+    elif item.status == "duplicate":
         summary.duplicates += 1
-    elif result.status == "empty":
+    elif item.status == "empty":
         summary.empty += 1
     else:
         summary.skipped += 1
-    if original is not None:
-        summary.chars_in += len(original)
-        summary.chars_removed += len(original) - len(result.text)
-    for r in result.removals:
-        summary.by_reason[r.reason] = summary.by_reason.get(r.reason, 0) + (r.end - r.start)
+    summary.chars_in += item.chars_in
+    summary.chars_removed += item.chars_in - item.chars_out
+    for reason, n in item.by_reason:
+        summary.by_reason[reason] = summary.by_reason.get(reason, 0) + n

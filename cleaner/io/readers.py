@@ -8,8 +8,9 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -88,19 +89,41 @@ class DirectorySource:
         return self._listing
 
     def __iter__(self) -> Iterator[RawRecord]:
-        for pos, (rel, error) in enumerate(self.listing()):
-            source = str(self.root / rel)
-            if error:
-                yield RawRecord(rel, source, None, error=error, position=pos)
-                continue
-            try:
-                data = (self.root / rel).read_bytes()
-            except FileNotFoundError:
-                yield RawRecord(rel, source, None, error="vanished: file removed after listing", position=pos)
-            except OSError as exc:
-                yield RawRecord(rel, source, None, error=f"unreadable: {exc.strerror}", position=pos)
-            else:
-                yield RawRecord(rel, source, data, meta={"path": rel}, position=pos)
+        for block in self.blocks(256):
+            yield from block.records()
+
+    def blocks(self, size: int) -> Iterator[DirBlock]:
+        """The listing in blocks of ``size`` files, each read by :meth:`DirBlock.records` (ids are unique)."""
+        listing = self.listing()
+        for lo in range(0, len(listing), size):
+            yield DirBlock(self.root, lo, tuple(listing[lo:lo + size]))
+
+
+@dataclass(frozen=True)
+class DirBlock:
+    """Files of a directory input, to be read where the work is done (e.g. in a worker process)."""
+
+    root: Path
+    first: int  # position of the first file
+    files: tuple[tuple[str, str | None], ...]  # (relative path, listing error)
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def records(self) -> list[RawRecord]:
+        return [self._record(pos, rel, error) for pos, (rel, error) in enumerate(self.files, self.first)]
+
+    def _record(self, pos: int, rel: str, error: str | None) -> RawRecord:
+        source = str(self.root / rel)
+        if error:
+            return RawRecord(rel, source, None, error=error, position=pos)
+        try:
+            data = (self.root / rel).read_bytes()
+        except FileNotFoundError:
+            return RawRecord(rel, source, None, error="vanished: file removed after listing", position=pos)
+        except OSError as exc:
+            return RawRecord(rel, source, None, error=f"unreadable: {exc.strerror}", position=pos)
+        return RawRecord(rel, source, data, meta={"path": rel}, position=pos)
 
 
 class JsonlSource:
@@ -114,16 +137,104 @@ class JsonlSource:
         self.id_field = id_field
 
     def __iter__(self) -> Iterator[RawRecord]:
-        seen: dict[str, int] = {}
+        unique = UniqueIds()
+        for block in self.blocks(256):
+            yield from map(unique, block.records())
+
+    def blocks(self, size: int) -> Iterator[JsonlBlock]:
+        """The non-blank lines in blocks of ``size``, parsed by :meth:`JsonlBlock.records`.
+
+        Their ids are not yet unique across blocks: pass the records through one :class:`UniqueIds`.
+        """
         try:
             fh = self.path.open("rb")
         except OSError as exc:
             raise InputError(f"cannot open {self.path}: {exc.strerror}") from exc
+        lines: list[tuple[int, bytes]] = []
         with fh:
             for lineno, raw in enumerate(fh, 1):
-                record = jsonl_record(raw, str(self.path), lineno, self.text_field, self.id_field, seen)
-                if record is not None:
-                    yield record
+                if raw and not raw.isspace():
+                    lines.append((lineno, raw))
+                    if len(lines) == size:
+                        yield JsonlBlock(str(self.path), self.text_field, self.id_field, tuple(lines))
+                        lines = []
+        if lines:
+            yield JsonlBlock(str(self.path), self.text_field, self.id_field, tuple(lines))
+
+
+@dataclass(frozen=True)
+class JsonlBlock:
+    """Lines of a JSONL input, to be parsed where the work is done (e.g. in a worker process)."""
+
+    path: str
+    text_field: str
+    id_field: str
+    lines: tuple[tuple[int, bytes], ...]  # (line number, raw line), blank lines left out
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def records(self) -> list[RawRecord]:
+        """One record per line, with the line's own id (see :class:`UniqueIds`)."""
+        out = []
+        for lineno, raw in self.lines:
+            record = jsonl_record(raw, self.path, lineno, self.text_field, self.id_field, {})
+            assert record is not None  # blank lines are not in a block
+            out.append(record)
+        return out
+
+
+@dataclass(frozen=True)
+class RecordsBlock:
+    """Records already read (a table's rows, a caller's iterable): a block only carries them."""
+
+    items: tuple[RawRecord, ...]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def records(self) -> list[RawRecord]:
+        return list(self.items)
+
+
+#: a run of input records that can be read (or parsed) wherever the work is done
+Block = DirBlock | JsonlBlock | RecordsBlock
+
+
+def blocks_of(source: Iterable[RawRecord], size: int) -> Iterator[Block]:
+    """A source's records in blocks of about ``size``: read and parsed by workers where the source allows."""
+    if isinstance(source, (DirectorySource, JsonlSource)):
+        yield from source.blocks(size)
+        return
+    it = iter(source)
+    while items := tuple(islice(it, size)):
+        yield RecordsBlock(items)
+
+
+class UniqueIds:
+    """Make ids unique within a run, in input order: a repeated id becomes ``id#2``, ``id#3``...
+
+    The renamed record keeps its own id as ``meta["original_id"]`` (a broken line has no fields to
+    keep it in).
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def name(self, doc_id: str) -> str:
+        """The run-unique name of the next record with ``doc_id``."""
+        return _unique(doc_id, self._seen)
+
+    def __call__(self, record: RawRecord) -> RawRecord:
+        new = self.name(record.id)
+        return record if new == record.id else renamed(record, new)
+
+
+def renamed(record: RawRecord, new_id: str) -> RawRecord:
+    """``record`` under the run-unique id ``new_id`` (see :class:`UniqueIds`)."""
+    broken = record.error is not None and record.error.startswith(LINE_ERRORS)
+    meta = record.meta if broken else {**record.meta, "original_id": record.id}
+    return RawRecord(new_id, record.source, record.data, meta, record.error, record.position)
 
 
 class ParquetSource:
@@ -154,6 +265,10 @@ class ParquetSource:
                                     f"{self.path}:{row}", row, seen)
 
 
+#: the errors of a JSONL line that is not a record at all (it has no fields to carry an original id)
+LINE_ERRORS = ("broken JSON line", "JSON line is not an object")
+
+
 def jsonl_record(raw: bytes, path: str, lineno: int, text_field: str, id_field: str,
                  seen: dict[str, int]) -> RawRecord | None:
     """The RawRecord of one JSONL line (None for a blank line); a bad line is a record with ``error``."""
@@ -163,11 +278,10 @@ def jsonl_record(raw: bytes, path: str, lineno: int, text_field: str, id_field: 
     try:
         rec = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return RawRecord(_unique(f"line-{lineno}", seen), source, None, error=f"broken JSON line: {exc}",
+        return RawRecord(_unique(f"line-{lineno}", seen), source, None, error=f"{LINE_ERRORS[0]}: {exc}",
                          position=lineno)
     if not isinstance(rec, dict):
-        return RawRecord(_unique(f"line-{lineno}", seen), source, None, error="JSON line is not an object",
-                         position=lineno)
+        return RawRecord(_unique(f"line-{lineno}", seen), source, None, error=LINE_ERRORS[1], position=lineno)
     return table_record(rec, text_field, id_field, f"line-{lineno}", source, lineno, seen)
 
 

@@ -1,10 +1,13 @@
 """Atomic writers: every output file appears complete or not at all (temp file + rename)."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
+import secrets
 import tempfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -85,12 +88,44 @@ def confined_path(root: Path, rel: str) -> Path:
 _LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
-def json_line(record: dict[str, Any]) -> str:
+def json_line(record: dict[str, Any], default: Callable[[Any], Any] | None = None) -> str:
     """One JSON Lines record: UTF-8 text kept readable, but no character any reader takes as a break."""
-    line = json.dumps(record, ensure_ascii=False, sort_keys=False)
+    line = json.dumps(record, ensure_ascii=False, sort_keys=False, default=default)
     if "\x85" in line or "\u2028" in line or "\u2029" in line:  # rare; translate scans slowly
         line = line.translate(_LINE_BREAKS)
     return line + "\n"
+
+
+class _Hole:
+    """A value of a JSON record that only the writer can fill in (see :func:`json_pieces`)."""
+
+    def __repr__(self) -> str:
+        return "HOLE"
+
+
+HOLE = _Hole()
+
+
+def json_pieces(record: dict[str, Any], holes: int) -> tuple[bytes, ...]:
+    """``json_line(record)`` in UTF-8, cut at its ``holes`` HOLE values: ``holes + 1`` pieces to join around them.
+
+    Each HOLE is encoded as a random marker string, checked to occur in the line exactly where the
+    holes are (a page's text could hold anything), then the line is split at the markers.
+    """
+    if not holes:
+        return (json_line(record).encode("utf-8"),)
+    while True:
+        marker = f"\x00hole:{secrets.token_hex(16)}\x00"
+        line = json_line(record, default=functools.partial(_encode_hole, marker)).encode("utf-8")
+        pieces = tuple(line.split(json.dumps(marker).encode("ascii")))
+        if len(pieces) == holes + 1:
+            return pieces
+
+
+def _encode_hole(marker: str, value: Any) -> Any:
+    if value is HOLE:
+        return marker
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 class AtomicLines:
@@ -101,14 +136,19 @@ class AtomicLines:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, self._tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.fchmod(fd, _file_mode())
-        self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        self._fh = os.fdopen(fd, "wb")
         self.count = 0
 
     def write_json(self, record: dict[str, Any]) -> int:
         """Append one JSON record; returns its 0-based row number."""
-        self._fh.write(json_line(record))
+        self._fh.write(json_line(record).encode("utf-8"))
         self.count += 1
         return self.count - 1
+
+    def write_line(self, line: bytes) -> None:
+        """Append one line as :func:`json_line` makes it, UTF-8 encoded (with its newline)."""
+        self._fh.write(line)
+        self.count += 1
 
     def commit(self) -> None:
         self._fh.flush()

@@ -168,7 +168,7 @@ def _dedup_docs(prepared: Any, config: CleanerConfig) -> Any:
 # --- analyse and materialize --------------------------------------------------------------------------------
 
 def _analysed(p: Prepared, verdict: Verdict | None, config: CleanerConfig) -> CleanResult:
-    """The text-less result of one document, as :func:`cleaner.pipeline.analyse` builds it."""
+    """The text-less result of one document, as the first pass of :func:`cleaner.pipeline.clean` builds it."""
     doc = Document(p.document.id, "", meta={DIGEST_KEY: p.digest} if p.digest else {})
     if config.dedup and p.status == "kept" and verdict is None:
         verdict = (None, 1.0, p.document.id)  # a document alone is its own cluster

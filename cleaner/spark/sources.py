@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, UsageError
-from ..io.readers import DirectorySource, JsonlSource, ParquetSource, RawRecord, jsonl_record, table_record
+from ..io.readers import (
+    DirectorySource,
+    JsonlSource,
+    ParquetSource,
+    RawRecord,
+    jsonl_record,
+    renamed,
+    table_record,
+)
 
 __all__ = ["records_rdd", "rows_to_records"]
-
-_LINE_ERRORS = ("broken JSON line", "JSON line is not an object")
 
 #: Target size of a JSONL byte range (one task each).
 RANGE_BYTES = 16 * 1024 * 1024
@@ -42,23 +47,8 @@ def records_rdd(sc: Any, source: DirectorySource | JsonlSource | ParquetSource, 
 # --- directory -------------------------------------------------------------------------------------------
 
 def _directory(sc: Any, source: DirectorySource, slices: int) -> Any:
-    root = str(source.root)
-    listing = [(pos, rel, error) for pos, (rel, error) in enumerate(source.listing())]
-    return sc.parallelize(listing, max(1, min(slices, len(listing)))).map(lambda item: _read_file(root, *item))
-
-
-def _read_file(root: str, pos: int, rel: str, error: str | None) -> RawRecord:
-    """One file as :meth:`DirectorySource.__iter__` reads it."""
-    source = str(Path(root) / rel)
-    if error:
-        return RawRecord(rel, source, None, error=error, position=pos)
-    try:
-        data = (Path(root) / rel).read_bytes()
-    except FileNotFoundError:
-        return RawRecord(rel, source, None, error="vanished: file removed after listing", position=pos)
-    except OSError as exc:
-        return RawRecord(rel, source, None, error=f"unreadable: {exc.strerror}", position=pos)
-    return RawRecord(rel, source, data, meta={"path": rel}, position=pos)
+    blocks = list(source.blocks(1))  # one file per element: Spark slices them
+    return sc.parallelize(blocks, max(1, min(slices, len(blocks)))).map(lambda block: block.records()[0])
 
 
 # --- JSONL -----------------------------------------------------------------------------------------------
@@ -180,10 +170,6 @@ def unique_ids(records: Any) -> Any:
 
     def rename(r: RawRecord) -> RawRecord:
         new = names.value.get(r.position)
-        if new is None:
-            return r
-        broken = r.error is not None and not r.meta and r.error.startswith(_LINE_ERRORS)
-        meta = r.meta if broken else {**r.meta, "original_id": r.id}  # as table_record vs broken lines
-        return RawRecord(new, r.source, r.data, meta, r.error, r.position)
+        return r if new is None else renamed(r, new)
 
     return records.map(rename)

@@ -145,3 +145,14 @@ def test_lsh_layout_keeps_recall_at_the_threshold() -> None:
     for threshold in (0.5, 0.7, 0.8, 0.9):
         bands, rows = optimal_bands(threshold, 128)
         assert bands * rows <= 128 and candidate_probability(threshold, bands, rows) >= 0.995
+
+
+def test_band_areas_match_numerical_integration() -> None:
+    quad = pytest.importorskip("scipy.integrate").quad
+    from cleaner.dedup.lsh import false_negative_area, false_positive_area
+
+    for threshold, bands, rows in [(0.8, 9, 13), (0.5, 20, 6), (0.9, 1, 1), (0.7, 42, 3), (0.95, 4, 32), (0.3, 128, 1)]:
+        fp = quad(lambda s: candidate_probability(s, bands, rows), 0.0, threshold)[0]
+        fn = quad(lambda s: 1.0 - candidate_probability(s, bands, rows), threshold, 1.0)[0]
+        assert false_positive_area(threshold, bands, rows) == pytest.approx(fp, rel=1e-9, abs=1e-12)
+        assert false_negative_area(threshold, bands, rows) == pytest.approx(fn, rel=1e-9, abs=1e-12)
