@@ -17,7 +17,16 @@ from ..errors import UsageError
 from ..pipeline import Outcome
 from .provenance import header, record, sha256
 from .readers import DirectorySource, JsonlSource, ParquetSource, RawRecord
-from .writers import HOLE, AtomicLines, atomic_write_bytes, confined_path, json_line, json_pieces, remove_stale_temps
+from .writers import (
+    HOLE,
+    AtomicLines,
+    atomic_write_bytes,
+    confined_path,
+    json_line,
+    json_pieces,
+    json_text,
+    remove_stale_temps,
+)
 
 MANIFEST = ".cleaner-run.json"
 
@@ -165,7 +174,7 @@ class _Rows:
         self.count = 0
         self._lines = AtomicLines(spec.out / spec.name) if spec.kind == "jsonl" else None
         self._table: list[dict[str, Any]] = []
-        self._where = f'{{"file": {json.dumps(spec.name, ensure_ascii=False)}, "row": '.encode()
+        self._where = f'{{"file": {json_text(spec.name)}, "row": '.encode()
 
     def append(self, row: Any) -> bytes:
         """Append one rendered row; returns its ``output`` log field as JSON."""

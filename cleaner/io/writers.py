@@ -88,12 +88,17 @@ def confined_path(root: Path, rel: str) -> Path:
 _LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
+def json_text(value: Any, default: Callable[[Any], Any] | None = None) -> str:
+    """``value`` as JSON: UTF-8 text kept readable, but no character any reader takes as a line break."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=False, default=default)
+    if "\x85" in text or "\u2028" in text or "\u2029" in text:  # rare; translate scans slowly
+        text = text.translate(_LINE_BREAKS)
+    return text
+
+
 def json_line(record: dict[str, Any], default: Callable[[Any], Any] | None = None) -> str:
-    """One JSON Lines record: UTF-8 text kept readable, but no character any reader takes as a break."""
-    line = json.dumps(record, ensure_ascii=False, sort_keys=False, default=default)
-    if "\x85" in line or "\u2028" in line or "\u2029" in line:  # rare; translate scans slowly
-        line = line.translate(_LINE_BREAKS)
-    return line + "\n"
+    """One JSON Lines record (see :func:`json_text`), with its newline."""
+    return json_text(record, default) + "\n"
 
 
 class _Hole:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from cleaner.errors import UsageError
-from cleaner.io.readers import DirectorySource, JsonlSource, open_source
+from cleaner.io.readers import DirectorySource, JsonlSource, UniqueIds, blocks_of, open_source
 from cleaner.io.writers import confined_path
 
 
@@ -50,3 +50,41 @@ def test_output_paths_are_confined(tmp_path: Path, rel: str) -> None:
 
 def test_confined_path_accepts_nested(tmp_path: Path) -> None:
     assert confined_path(tmp_path, "a/b.txt") == (tmp_path / "a" / "b.txt").resolve()
+
+
+def _tricky_jsonl(path: Path) -> None:
+    """Repeated ids far apart, a default id taken by a later record, blank and broken lines."""
+    lines = [json.dumps({"id": "a", "text": "one"}), "", "{oops", json.dumps({"id": "line-3", "text": "x"}),
+             json.dumps({"id": "a", "text": "two", "original_id": "mine"}), "   ", json.dumps({}),
+             json.dumps({"id": "a", "text": "three"}), json.dumps({"id": "line-7", "text": "y"})]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 100])
+def test_blocks_parsed_apart_name_records_as_one_reading(tmp_path: Path, size: int) -> None:
+    """Workers parse blocks without seeing each other; UniqueIds over the blocks gives the reader's ids."""
+    path = tmp_path / "x.jsonl"
+    _tricky_jsonl(path)
+    source = JsonlSource(path)
+    unique = UniqueIds()
+    apart = [unique(r) for block in blocks_of(source, size) for r in block.records()]
+    assert apart == list(source)
+    assert [r.id for r in apart] == ["a", "line-3", "line-3#2", "a#2", "line-7", "a#3", "line-7#2"]
+    assert [r.position for r in apart] == [1, 3, 4, 5, 7, 8, 9]
+    assert apart[3].meta["original_id"] == "a"  # the reader's name wins over a field of that name
+    assert "original_id" not in apart[1].meta  # a broken line has no fields
+    assert apart[4].meta == {} and "missing text field" in (apart[4].error or "")
+    assert apart[6].meta["original_id"] == "line-7"
+    assert sum(len(b) for b in blocks_of(source, size)) == 7
+
+
+def test_blocks_of_any_iterable_carry_its_records(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    for name in ("b.txt", "a.txt", "c.txt"):
+        (tmp_path / "d" / name).write_text(name, encoding="utf-8")
+    folder = DirectorySource(tmp_path / "d")
+    assert [r for b in blocks_of(folder, 2) for r in b.records()] == list(folder)
+    records = list(folder)
+    blocks = list(blocks_of(iter(records), 2))
+    assert [len(b) for b in blocks] == [2, 1]
+    assert [r for b in blocks for r in b.records()] == records
