@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -292,15 +292,16 @@ class _Row(NamedTuple):
     line: bytes
 
 
-def _spill_line(p: Prepared, doc_id: str | None = None) -> bytes:
-    """The spill line of a Prepared record (text-less), under ``doc_id`` if given."""
-    row = [p.position, p.document.id if doc_id is None else doc_id, p.status, p.reason, p.decoding,
+def _spill_line(p: Prepared) -> bytes:
+    """The spill line of a Prepared record: everything of it the last pass needs, without texts."""
+    row = [p.position, p.document.id, p.status, p.reason, p.decoding,
            list(map(list, p.secondary)), [[r.start, r.end, r.reason, r.score, r.evidence] for r in p.removals],
            p.digest]
     return json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n"
 
 
 def _renamed_line(line: bytes, doc_id: str) -> bytes:
+    """A spill line under the run-unique id ``doc_id``."""
     row = json.loads(line)
     row[1] = doc_id
     return json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n"
@@ -323,17 +324,18 @@ class _Analysis:
     """The first pass over a source: one spill line per document in a temporary file (memory does not
     grow with the corpus), and the dedup verdicts of the kept documents."""
 
-    spill: Any = field(default_factory=lambda: tempfile.TemporaryFile(mode="w+b"))
+    spill: IO[bytes] = field(default_factory=lambda: tempfile.TemporaryFile(mode="w+b"))
     kept: bytearray = field(default_factory=bytearray)  # per document: 1 if it was kept (it has a verdict)
     verdicts: list[DupInfo] = field(default_factory=list)  # of the kept documents, in input order
 
-    def parts(self, sizes: Iterable[int]) -> Iterator[tuple[list[bytes], list[DupInfo | None]]]:
-        """The spill lines and verdicts of consecutive runs of ``sizes`` documents."""
+    def parts(self, blocks: Iterable[Block]) -> Iterator[tuple[Block, list[bytes], list[DupInfo | None]]]:
+        """Each block of another reading of the source with its documents' spill lines and verdicts."""
         self.spill.flush()
         self.spill.seek(0)
         lines = iter(self.spill)
         doc = verdict = 0
-        for size in sizes:
+        for block in blocks:
+            size = len(block)
             part = list(islice(lines, size))
             if len(part) < size:
                 raise InputError("the input changed length while it was being cleaned; rerun on a stable input")
@@ -342,7 +344,7 @@ class _Analysis:
                 found.append(self.verdicts[verdict] if k and self.verdicts else None)
                 verdict += k
             doc += size
-            yield part, found
+            yield block, part, found
         if next(lines, None) is not None:
             raise InputError("the input changed length while it was being cleaned; rerun on a stable input")
 
@@ -447,21 +449,7 @@ def clean(source: Sequence[RawRecord] | Iterable[RawRecord], config: CleanerConf
     analysis = _first_pass(source, config, model, templates, progress)
     try:
         with _Engine(config.replace(dedup=False), model, None, finish) as engine:
-            for done in engine.map("finish", _with_parts(blocks_of(source, config.batch_size), analysis)):
+            for done in engine.map("finish", analysis.parts(blocks_of(source, config.batch_size))):
                 yield from done
     finally:
         analysis.close()
-
-
-def _with_parts(blocks: Iterable[Block], analysis: _Analysis
-                ) -> Iterator[tuple[Block, list[bytes], list[DupInfo | None]]]:
-    """Each block of the second reading with its spill lines and verdicts (the readings must agree in length)."""
-    pending: list[Block] = []
-
-    def sizes() -> Iterator[int]:
-        for block in blocks:
-            pending.append(block)
-            yield len(block)
-
-    for lines, verdicts in analysis.parts(sizes()):
-        yield pending.pop(), lines, verdicts
