@@ -16,7 +16,9 @@ from .templates import TemplateStats, keyed_lines
 GAP = 8
 #: a line this much of the site's pages share is template whatever the model says
 HARD_TEMPLATE_SHARE = 0.8
-MAX_PASSES = 6
+#: passes of a page that keeps changing (real pages settle in 2-3; a crafted cascade of one line a
+#: pass stops here, so stripping is idempotent for pages that settle within it)
+MAX_PASSES = 48
 
 
 #: a page's removals and its second-article spans
@@ -147,7 +149,7 @@ class Stripper:
         groups: dict[int, tuple[PageView, list[int], list[int], list[np.ndarray]]] = {}
         full: list[int] = []
         for p, cur in state.items():
-            lines = _kept_lines(cur.view, cur.page, cur.removed, len(cleaned[p]))
+            lines = _kept_lines(cur.view, cur.page, cur.removed, cleaned[p])
             if lines is None:
                 full.append(p)
                 continue
@@ -228,9 +230,10 @@ class _Current:
     removed: tuple[Removal, ...]
 
 
-def _kept_lines(view: PageView, page: int, removed: tuple[Removal, ...], length: int) -> np.ndarray | None:
+def _kept_lines(view: PageView, page: int, removed: tuple[Removal, ...], cleaned: str) -> np.ndarray | None:
     """The lines (indices into ``view``) left when ``removed`` is cut from ``page``'s text, or None unless
-    each span is whole lines, the page is ``view.exact`` and the kept lines make a text of ``length``."""
+    each span is whole lines, the page is ``view.exact`` and the kept lines are the lines of ``cleaned``
+    (a line ending in a bare CR followed by an empty LF line would read as one CRLF break)."""
     if not view.exact[page]:
         return None
     pa = view.pa
@@ -247,7 +250,9 @@ def _kept_lines(view: PageView, page: int, removed: tuple[Removal, ...], length:
     np.add.at(cut, i, 1)
     np.add.at(cut, j + 1, -1)
     kept = np.flatnonzero(np.cumsum(cut[:n]) == 0)
-    if kept.size == 0 or int((stops[kept] - starts[kept]).sum()) != length:
+    if kept.size == 0 or int((stops[kept] - starts[kept]).sum()) != len(cleaned):
+        return None
+    if "\r" in cleaned and cleaned.count("\r\n") != int(np.count_nonzero(stops[kept] - pa.ends[l0:l1][kept] == 2)):
         return None
     return kept + l0
 
