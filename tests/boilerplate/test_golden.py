@@ -31,7 +31,8 @@ def test_seed_page_f1(stripper: Stripper, name: str) -> None:
 def test_headline_kept_exactly_once(stripper: Stripper) -> None:
     for name, headline in (("003", "لافروف: روسيا منفتحة على الحوار مع الغرب بشأن الاستقرار الاستراتيجي"),
                            ("004", "لافروف: روسيا تعمل على تشكيل هيكل أمني جديد في أوراسيا"),
-                           ("001", "لافروف: سنسعى لرؤية نهج صادق من الولايات المتحدة وحلف الناتو بشأن الضمانات الأمنية")):
+                           ("001", "لافروف: سنسعى لرؤية نهج صادق من الولايات المتحدة "
+                                   "وحلف الناتو بشأن الضمانات الأمنية")):
         text, _, cleaned, removals = run(stripper, name)
         assert text.count(headline) >= 2
         assert cleaned.count(headline) == 1, name

@@ -152,7 +152,7 @@ def test_band_areas_match_numerical_integration() -> None:
     from cleaner.dedup.lsh import false_negative_area, false_positive_area
 
     for threshold, bands, rows in [(0.8, 9, 13), (0.5, 20, 6), (0.9, 1, 1), (0.7, 42, 3), (0.95, 4, 32), (0.3, 128, 1)]:
-        fp = quad(lambda s: candidate_probability(s, bands, rows), 0.0, threshold)[0]
-        fn = quad(lambda s: 1.0 - candidate_probability(s, bands, rows), threshold, 1.0)[0]
+        fp = quad(candidate_probability, 0.0, threshold, args=(bands, rows))[0]
+        fn = 1.0 - threshold - quad(candidate_probability, threshold, 1.0, args=(bands, rows))[0]
         assert false_positive_area(threshold, bands, rows) == pytest.approx(fp, rel=1e-9, abs=1e-12)
         assert false_negative_area(threshold, bands, rows) == pytest.approx(fn, rel=1e-9, abs=1e-12)

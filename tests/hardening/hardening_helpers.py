@@ -10,8 +10,9 @@ import os
 import random
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +51,8 @@ def corpus(n: int, seed: int = 7, dup_every: int = 10) -> Iterator[tuple[str, st
         yield f"doc{i:06d}", text
 
 
-def write_dir(root: Path, items: Iterator[tuple[str, str]] | list[tuple[str, str]], order: list[int] | None = None) -> Path:
+def write_dir(root: Path, items: Iterator[tuple[str, str]] | list[tuple[str, str]],
+              order: list[int] | None = None) -> Path:
     """Write pages as ``root/<id>.txt`` (in ``order`` of creation if given, to vary directory order)."""
     root.mkdir(parents=True, exist_ok=True)
     items = list(items)

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hardening_helpers import near_dup_corpus, snapshot, write_dir, write_jsonl  # type: ignore[import-not-found]
 
 from cleaner.cli import main
-from hardening_helpers import near_dup_corpus, snapshot, write_dir, write_jsonl  # type: ignore[import-not-found]
 
 N = 400
 

@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from hardening_helpers import ROOT, corpus, snapshot, write_dir, write_jsonl  # type: ignore[import-not-found]
 
 N_DOCS = 1200

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cleaner.boilerplate import StripModel, Stripper
 from cleaner.config import CleanerConfig
@@ -16,7 +17,6 @@ from cleaner.document import apply_removals
 from cleaner.io.provenance import rebuild, record
 from cleaner.io.readers import RawRecord
 from cleaner.pipeline import clean
-
 
 
 @lru_cache(maxsize=1)

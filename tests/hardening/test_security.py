@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hardening_helpers import ROOT, corpus, write_dir  # type: ignore[import-not-found]
 
 from cleaner.cli import main
 from cleaner.errors import UsageError
 from cleaner.io.writers import confined_path
-from hardening_helpers import ROOT, corpus, write_dir  # type: ignore[import-not-found]
 
 
 class _Payload:
@@ -270,7 +270,8 @@ print(json.dumps(out))
 
 # Cases with a known super-linear path, reported to their owners; xfail until fixed.
 KNOWN_SLOW: dict[str, str] = {}
-BOUND_S_PER_MB = 30.0  # worst case measured: 9 s/MB (128k one-letter lines, on a loaded box); backtracking shows as 100x
+# worst case measured: 9 s/MB (128k one-letter lines, on a loaded box); backtracking shows as 100x
+BOUND_S_PER_MB = 30.0
 
 
 @pytest.fixture(scope="module")
