@@ -2,18 +2,27 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..document import Removal, apply_removals, normalize_spans
 from .assemble import OTHER, REASONS, glued_tail, main_region, name_reasons_many, viterbi
+from .edges import attribution_after, dateline_header, minor_tail
 from .features import Batch, PageArrays, batch_arrays, group_stats, line_features, select_lines
 from .model import StripModel
 from .templates import TemplateStats, keyed_lines
 
 #: removed lines in a row that end the main article
 GAP = 8
+#: a later block of body text holding less than this share of the article's is a sidebar or teaser
+TAIL_SHARE = 0.1
+#: a line printed again is removed whatever the model says when it has this many tokens (a headline or
+#: caption); shorter repeats (a table's cells, list values) are left to the model
+MIN_DUP_TOKENS = 4
+#: a second article prints its headline twice within this many lines
+HEADLINE_REPEAT_SPAN = 8
 #: a line this much of the site's pages share is template whatever the model says
 HARD_TEMPLATE_SHARE = 0.8
 #: passes of a page that keeps changing (real pages settle in 2-3; a crafted cascade of one line a
@@ -194,14 +203,16 @@ class Stripper:
         secondary = np.full(n_pages, m, dtype=np.int64)  # page-local first line of a second article
         sec_spans: list[tuple[tuple[int, int], ...]] = [()] * n_pages
         glue: dict[int, Removal] = {}
+        header: list[int] = []  # rows of dateline blocks under headlines
         rptr, last_stop = view.row_ptr.tolist(), pa.stops[pa.line_ptr[1:] - 1].tolist()
         for p, text in enumerate(texts):
             r0, r1 = rptr[p], rptr[p + 1]
             if r0 == r1:
                 continue
             pg = _Page(text, starts[r0:r1], ends[r0:r1], logits[r0:r1], k[r0:r1], later[r0:r1], twice[r0:r1],
-                       template[r0:r1], body[r0:r1], prose[r0:r1])
-            keep[r0:r1], first[p], last[p], sec, g = _keep_page(pg, model.decoder.switch_cost)
+                       template[r0:r1], body[r0:r1], prose[r0:r1], ntok[r0:r1])
+            keep[r0:r1], first[p], last[p], sec, g, head = _keep_page(pg, model.decoder.switch_cost)
+            header += [r0 + i for i in head]
             if sec is not None:
                 secondary[p] = sec
                 sec_spans[p] = ((int(pg.starts[sec]), int(last_stop[p])),)
@@ -210,6 +221,7 @@ class Stripper:
         row_start = view.row_ptr[page]
         codes = name_reasons_many(texts, page, starts, ends, row_start, first, last, keep,
                                   later & keep[view.first_row], adjacent, pa.bullet_start[idx], ntok)
+        codes[header] = REASONS.index("page_header")
         codes[np.arange(m) - row_start >= secondary[page]] = REASONS.index("secondary_article")
         codes[template] = REASONS.index("site_template")
         evidence = np.where(template, view.tcounts, -1)
@@ -271,21 +283,47 @@ class _Page:
     template: np.ndarray  # a line most of the site's pages hold
     body: np.ndarray  # a line long enough to be article text
     prose: np.ndarray  # body text ending a sentence
+    ntok: np.ndarray  # tokens of the line
 
 
-def _keep_page(pg: _Page, switch_cost: float) -> tuple[np.ndarray, int, int, int | None, tuple[int, int] | None]:
-    """``(keep, first, last, secondary, glue)`` of one page: the lines kept, the main region, the first line
-    of a second article (or None), and the span of a headline glued to the article's last line (or None)."""
+class _LineTexts(Sequence[str]):
+    """The text of a page's rows, sliced when asked for (the edge rules read a few lines)."""
+
+    def __init__(self, pg: _Page) -> None:
+        self._pg = pg
+
+    def __len__(self) -> int:
+        return len(self._pg.starts)
+
+    def __getitem__(self, i: int) -> str:  # type: ignore[override]
+        return self._pg.text[int(self._pg.starts[i]):int(self._pg.ends[i])]
+
+
+def _keep_page(pg: _Page, switch_cost: float
+               ) -> tuple[np.ndarray, int, int, int | None, tuple[int, int] | None, list[int]]:
+    """``(keep, first, last, secondary, glue, header)`` of one page: the lines kept, the main region, the first
+    line of a second article (or None), the span of a headline glued to the article's last line (or None),
+    and the dateline block removed from under the headline."""
     keep = viterbi(pg.logits, switch_cost)
     keep &= ~pg.template
-    keep &= ~pg.later
+    keep &= ~(pg.later & (pg.ntok >= MIN_DUP_TOKENS))
     lengths = pg.ends - pg.starts
     first, last, later_segs = main_region(keep, pg.body, lengths, GAP)
     secondary = _secondary_start(keep, pg.body, pg.keys, pg.twice, last, later_segs, lengths)
     if secondary is None:
-        secondary = _removed_second_article(pg.keys, pg.twice, pg.prose, last, lengths)
+        secondary = _removed_second_article(pg.keys, pg.twice, pg.prose, keep, last, lengths)
     if secondary is not None:
         keep[secondary:] = False
+    if last >= first >= 0:
+        strong = keep[first:last + 1] & pg.body[first:last + 1]
+        main_size = float(lengths[first:last + 1][strong].sum())
+        keep[minor_tail(keep, pg.body, lengths, last, later_segs, main_size, TAIL_SHARE, GAP)] = False
+    texts = _LineTexts(pg)
+    header = dateline_header(texts, keep, pg.body, pg.prose, first)
+    keep[header] = False
+    source = attribution_after(texts, keep, pg.template | pg.later, last)
+    if source is not None and (secondary is None or source < secondary):
+        keep[source] = True
     glue: tuple[int, int] | None = None
     kept_main = np.flatnonzero(keep[: last + 1]) if last >= 0 else np.zeros(0, dtype=np.int64)
     if kept_main.size:
@@ -294,7 +332,7 @@ def _keep_page(pg: _Page, switch_cost: float) -> tuple[np.ndarray, int, int, int
         off = glued_tail(pg.text[a:b])
         if off is not None:
             glue = (a + off, b)
-    return keep, first, last, secondary, glue
+    return keep, first, last, secondary, glue, header
 
 
 def _spans_many(pa: PageArrays, row_ptr: np.ndarray, idx: np.ndarray, keep: np.ndarray, codes: np.ndarray,
@@ -347,8 +385,10 @@ def _secondary_start(keep: np.ndarray, body: np.ndarray, keys: np.ndarray, twice
 
     A later segment of body text counts as a second article when it has a headline of its own: a short
     line printed twice, and only twice on the page, in the gap before the segment (as article pages
-    print theirs).  Lines repeated more often ("Get the Recipe", photo credits) are page furniture.
-    ``twice``: the line's (non-empty) key occurs exactly twice on the page.
+    print theirs) at most ``HEADLINE_REPEAT_SPAN`` lines apart.  Lines repeated more often ("Get the
+    Recipe", photo credits) are page furniture, and so are two prints of a name far apart (a listicle's
+    summary list naming the items that head its later sections).  ``twice``: the line's (non-empty) key
+    occurs exactly twice on the page.
     """
     gap_start = last + 1
     for a, b in later:
@@ -359,18 +399,19 @@ def _secondary_start(keep: np.ndarray, body: np.ndarray, keys: np.ndarray, twice
                 kk = int(keys[i])
                 if not twice[i] or lengths[i] > 200 or lengths[i] < 10:
                     continue
-                if kk in seen:
+                if kk in seen and i - seen[kk] <= HEADLINE_REPEAT_SPAN:
                     return seen[kk]
                 seen[kk] = i
         gap_start = b + 1
     return None
 
 
-def _removed_second_article(keys: np.ndarray, twice: np.ndarray, prose: np.ndarray, last: int,
+def _removed_second_article(keys: np.ndarray, twice: np.ndarray, prose: np.ndarray, keep: np.ndarray, last: int,
                             lengths: np.ndarray) -> int | None:
     """Start of a second article after the main one even when the model already removed it (so that its
     lines are named secondary_article): a short line printed twice (only twice on the page), then a run
-    of >= 3 prose lines.  ``twice``: the line's (non-empty) key occurs exactly twice on the page."""
+    of >= 3 prose lines the model removed (kept prose there is a table header repeated, not an article).
+    ``twice``: the line's (non-empty) key occurs exactly twice on the page."""
     if last < 0:
         return None
     m = keys.size
@@ -379,9 +420,9 @@ def _removed_second_article(keys: np.ndarray, twice: np.ndarray, prose: np.ndarr
         kk = int(keys[i])
         if not twice[i] or not 10 <= lengths[i] <= 200:
             continue
-        if kk in seen and i - seen[kk] <= 8:
+        if kk in seen and i - seen[kk] <= HEADLINE_REPEAT_SPAN:
             for j in range(i + 1, min(i + 7, m - 2)):
-                if prose[j:j + 3].all() and lengths[j:].sum() >= 400:
+                if prose[j:j + 3].all() and not keep[j:j + 3].any() and lengths[j:].sum() >= 400:
                     return seen[kk]
         seen.setdefault(kk, i)
     return None

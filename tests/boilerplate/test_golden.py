@@ -23,8 +23,7 @@ def run(stripper: Stripper, name: str) -> tuple[str, str, str, list]:  # type: i
 @pytest.mark.parametrize("name", [p.name[:3] for p in PAGES])
 def test_seed_page_f1(stripper: Stripper, name: str) -> None:
     _, expected, cleaned, removals = run(stripper, name)
-    # 002 keeps two header lines (section/timestamp, publisher) at 0.9765: a known weakness
-    assert f1(*prf(expected, cleaned)) >= (0.97 if name == "002" else 0.98)
+    assert f1(*prf(expected, cleaned)) >= 0.98
     assert all(r.reason in REASONS for r in removals)
 
 
@@ -74,11 +73,10 @@ def test_bullet_list_kept(stripper: Stripper) -> None:
     assert "comments" in {r.reason for r in removals}
 
 
-@pytest.mark.xfail(reason="known weakness: the model drops the short attribution line after the body",
-                   strict=False)
 def test_attribution_kept(stripper: Stripper) -> None:
-    _, _, cleaned, _ = run(stripper, "004")
+    _, expected, cleaned, _ = run(stripper, "004")
     assert "المصدر: نوفوستي" in cleaned
+    assert cleaned.rstrip().endswith("المصدر: نوفوستي") and expected.rstrip().endswith("المصدر: نوفوستي")
 
 
 def test_comments_removed(stripper: Stripper) -> None:
@@ -96,8 +94,11 @@ def test_captions_removed(stripper: Stripper) -> None:
     assert "Ilya Pitalev / Sputnik" not in cleaned
 
 
-@pytest.mark.xfail(reason="known weakness: the model keeps the section/timestamp and publisher lines", strict=False)
 def test_header_lines_removed(stripper: Stripper) -> None:
-    _, _, cleaned, removals = run(stripper, "002")
+    text, _, cleaned, removals = run(stripper, "002")
     assert "دار الهلال" not in cleaned
     assert "عرب وعالم1-2-2022 | 21:14" not in cleaned
+    for line in ("عرب وعالم1-2-2022 | 21:14", "دار الهلال"):
+        at = text.index(line)
+        assert any(r.reason == "page_header" and r.start <= at < r.end for r in removals), line
+    assert cleaned.lstrip().startswith("لافروف: نتوقع ردا سريعا")

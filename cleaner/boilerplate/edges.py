@@ -1,0 +1,72 @@
+"""The article's edges: a dateline block between headline and body, and a source line after the body.
+
+Both rules look only at punctuation and digit patterns and at where a line sits relative to the main
+body, never at words, so they carry over to any language.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+# a clock time (21:14) or a numeric date (1-2-2022, 2024/05/01, 01.06.24); \d matches any script's digits
+_DATELINE = re.compile(r"\d{1,2}[:：]\d{2}|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+# "label: value": one or two words, a colon, one to three words; no digits, lists or links
+_ATTRIBUTION = re.compile(r"^\s*[^\W\d_]+(?:[ \-][^\W\d_]+)?\s?[:：]\s*[^\W\d_]+(?:[ \-.][^\W\d_]+){0,2}\s*$")
+#: the header zone between headline and body holds at most this many lines
+MAX_HEADER_LINES = 8
+
+
+def dateline_header(texts: Sequence[str], keep: np.ndarray, body: np.ndarray, prose: np.ndarray,
+                    first: int) -> list[int]:
+    """Kept lines to remove as ``page_header``: from a short dateline below the headline to the body.
+
+    ``first`` is the article's first kept line, its headline (not ``prose``: a body line ending a
+    sentence).  When a kept line between it and the first kept body line holds a clock time or a numeric
+    date, that line and the kept lines after it (section, publisher) are page furniture, not the article.
+    """
+    if first < 0 or prose[first]:  # a headline does not end a sentence
+        return []
+    strong = np.flatnonzero(keep[first + 1:] & body[first + 1:])
+    if strong.size == 0:
+        return []
+    start = first + 1 + int(strong[0])
+    if start - first > MAX_HEADER_LINES:
+        return []
+    for i in range(first + 1, start):
+        if keep[i] and _DATELINE.search(texts[i]):
+            return [j for j in range(i, start) if keep[j]]
+    return []
+
+
+def attribution_after(texts: Sequence[str], keep: np.ndarray, blocked: np.ndarray, last: int) -> int | None:
+    """The removed line right after the body's last line when it reads "label: value" (a source line)."""
+    i = last + 1
+    if last < 0 or i >= keep.size or keep[i] or blocked[i] or not keep[last]:
+        return None
+    line = texts[i]
+    return i if len(line) <= 40 and _ATTRIBUTION.match(line) else None
+
+
+def minor_tail(keep: np.ndarray, body: np.ndarray, lengths: np.ndarray, last: int,
+               later: list[tuple[int, int]], main_size: float, share: float, gap: int) -> list[int]:
+    """Kept lines after the article, past ``gap`` removed lines, in blocks holding little body text.
+
+    A later segment of body text holding less than ``share`` of the main segment's text is a teaser
+    or a sidebar; so are kept lines past the last segment that hold no body text at all.
+    """
+    removed = np.concatenate(([0], np.cumsum(~keep)))
+    drop: list[int] = []
+    prev_end = last  # end of the last block kept: removed lines are counted from here
+    scan = last + 1  # first line not looked at yet
+    for a, b in [*later, (keep.size, keep.size - 1)]:
+        if a < keep.size:
+            strong = keep[a:b + 1] & body[a:b + 1]
+            if lengths[a:b + 1][strong].sum() >= share * main_size:
+                prev_end, scan = b, b + 1
+                continue
+        rows = np.flatnonzero(keep[scan:b + 1]) + scan
+        drop += rows[removed[rows] - removed[prev_end + 1] >= gap].tolist()
+        scan = b + 1
+    return drop

@@ -1,0 +1,75 @@
+"""The article-edge rules: dateline block under the headline, source line after the body."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cleaner.boilerplate.edges import attribution_after, dateline_header, minor_tail
+
+
+def arr(*bits: int) -> np.ndarray:
+    return np.array(bits, dtype=bool)
+
+
+HEADLINE = "A headline of the story"
+BODY = "The first paragraph of the article holds many words and ends with a full stop."
+
+
+@pytest.mark.parametrize("dateline", ["World 1-2-2022 | 21:14", "2024/05/01", "updated 09:30",
+                                      "عرب وعالم1-2-2022 | 21:14", "٢١:١٤ بتوقيت"])
+def test_dateline_and_lines_after_it_go(dateline: str) -> None:
+    texts = [HEADLINE, "A caption line", dateline, "Publisher", BODY, BODY]
+    keep, body = arr(1, 1, 1, 1, 1, 1), arr(0, 0, 0, 0, 1, 1)
+    assert dateline_header(texts, keep, body, body, 0) == [2, 3]
+
+
+@pytest.mark.parametrize("case", [
+    ([HEADLINE, "A subtitle without digits", "Publisher", BODY], "1111", "0001", 0),  # no dateline
+    ([HEADLINE, "2024-01-02", BODY], "101", "001", 0),  # the dateline was removed already
+    ([HEADLINE] + ["menu 10:00"] + ["x"] * 8 + [BODY], "1" * 11, "0" * 10 + "1", 0),  # zone too long
+    ([HEADLINE, "12:30", "more"], "111", "000", 0),  # no body after the headline
+    ([BODY, "12:30", BODY], "111", "101", 0),  # the first kept line is prose, not a headline
+])
+def test_dateline_header_leaves(case: tuple[list[str], str, str, int]) -> None:
+    texts, keep, body, first = case
+    b = arr(*map(int, body))
+    got = dateline_header(texts, arr(*map(int, keep)), b, b, first)
+    assert got == []
+
+
+@pytest.mark.parametrize("line, kept", [
+    ("المصدر: نوفوستي", True), ("Источник: АиФ", True), ("来源: 法制网", True), ("Πηγή: e-diet.gr", True),
+    ("Tags: Helena, smart thermostat", False), ("Pages: 1 2 3", False), ("Last Updated: June 2022", False),
+    ("Share:FacebookXRedditPinterestEmailLinkedInWhatsApp", False), ("Comments", False),
+    ("A sentence that happens to have a colon: and goes on for quite a while longer.", False),
+])
+def test_attribution_after(line: str, kept: bool) -> None:
+    texts = [BODY, BODY, line, "Comments"]
+    got = attribution_after(texts, arr(1, 1, 0, 0), arr(0, 0, 0, 0), 1)
+    assert got == (2 if kept else None)
+
+
+def test_attribution_needs_the_line_right_after_the_kept_body() -> None:
+    texts = [BODY, "Menu", "Source: Reuters"]
+    assert attribution_after(texts, arr(1, 0, 0), arr(0, 0, 0), 0) is None  # not adjacent
+    assert attribution_after(texts[::2], arr(1, 0), arr(0, 1), 0) is None  # a site template line
+    assert attribution_after(texts[::2], arr(1, 0), arr(0, 0), 0) == 1
+    assert attribution_after(texts[::2], arr(1, 0), arr(0, 0), 1) is None  # nothing after the last line
+
+
+def test_minor_tail_drops_small_blocks_past_the_gap() -> None:
+    # article 0-2, a kept byline right after it, 4 removed lines, a small teaser block, 4 removed, a big block
+    keep = arr(1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1)
+    body = arr(1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1)
+    lengths = np.array([500, 500, 500, 20, 9, 9, 9, 9, 30, 100, 9, 9, 9, 9, 400, 400])
+    later = [(9, 9), (14, 15)]
+    assert minor_tail(keep, body, lengths, 2, later, 1500.0, 0.1, 4) == [8, 9]
+    assert minor_tail(keep, body, lengths, 2, later, 1500.0, 0.05, 4) == []  # the teaser is big enough
+    assert minor_tail(keep, body, lengths, 2, later, 1500.0, 0.1, 5) == []  # too few removed lines between
+
+
+def test_minor_tail_drops_stray_kept_lines_after_the_last_block() -> None:
+    keep = arr(1, 1, 0, 0, 0, 1)
+    body = arr(1, 1, 0, 0, 0, 0)
+    assert minor_tail(keep, body, np.full(6, 100), 1, [], 200.0, 0.1, 3) == [5]
+    assert minor_tail(keep, body, np.full(6, 100), 1, [], 200.0, 0.1, 4) == []
