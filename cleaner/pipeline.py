@@ -190,10 +190,8 @@ class _Worker:
     def fit_block(self, block: Block) -> tuple[TemplateStats, int]:
         stats = TemplateStats(self.config.min_template_pages)
         chunk = block.records()
-        for raw in chunk:
-            decoded = decode_record(raw)
-            if decoded.text:
-                stats.add_page(site_of(raw, self.config), decoded.text)
+        pages = [(raw, decoded.text) for raw in chunk if (decoded := decode_record(raw)).text]
+        stats.add_pages([site_of(raw, self.config) for raw, _ in pages], [text for _, text in pages])
         return stats, len(chunk)
 
 

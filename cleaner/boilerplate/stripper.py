@@ -10,7 +10,7 @@ import numpy as np
 from ..document import Removal, apply_removals, normalize_spans
 from .assemble import OTHER, REASONS, glued_tail, main_region, name_reasons_many, viterbi
 from .edges import attribution_after, dateline_header, minor_tail
-from .features import Batch, PageArrays, batch_arrays, group_stats, line_features, select_lines
+from .features import BATCH_PAGES, Batch, PageArrays, batch_arrays, group_stats, line_features, select_lines
 from .model import StripModel
 from .templates import TemplateStats, keyed_lines
 
@@ -59,12 +59,6 @@ class PageView:
     kcnt: np.ndarray  # per row: how often the page holds the line
     first_row: np.ndarray  # per row: the row where the page first holds the line
     exact: np.ndarray  # per page: its kept lines can be analysed from these arrays (see :func:`analyse_kept`)
-
-
-def analyse(text: str, model: StripModel, templates: TemplateStats | None, site: str | None,
-            use_fw: bool = True) -> PageView:
-    """:func:`analyse_many` of one page."""
-    return analyse_many([text], model, templates, [site], use_fw)
 
 
 def analyse_many(texts: list[str], model: StripModel, templates: TemplateStats | None,
@@ -126,6 +120,9 @@ class Stripper:
     def strip_many(self, texts: list[str], sites: list[str | None] | None = None) -> list[StripOutcome]:
         """:meth:`strip` of each text; the batch shares the array work, the result is the same."""
         sites = sites if sites is not None else [None] * len(texts)
+        if len(texts) > BATCH_PAGES:
+            return [out for lo in range(0, len(texts), BATCH_PAGES)
+                    for out in self.strip_many(texts[lo:lo + BATCH_PAGES], sites[lo:lo + BATCH_PAGES])]
         view = analyse_many(texts, self.model, self.templates, sites)
         first = self._decide_many(texts, view)
         removals = [r for r, _ in first]
@@ -328,10 +325,9 @@ def _keep_page(pg: _Page, switch_cost: float
     kept_main = np.flatnonzero(keep[: last + 1]) if last >= 0 else np.zeros(0, dtype=np.int64)
     if kept_main.size:
         j = int(kept_main[-1])
-        a, b = int(pg.starts[j]), int(pg.ends[j])
-        off = glued_tail(pg.text[a:b])
+        off = glued_tail(texts[j])
         if off is not None:
-            glue = (a + off, b)
+            glue = (int(pg.starts[j]) + off, int(pg.ends[j]))
     return keep, first, last, secondary, glue, header
 
 

@@ -9,14 +9,14 @@ pages, so results do not depend on ``--jobs``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from ..errors import ModelError
 from ..text.fingerprint import codepoint_table, nfkc_many, normalize
-from .features import Batch, batch_line_bounds, codepoints, line_bounds, token_hashes
+from .features import BATCH_PAGES, Batch, batch_line_bounds, codepoints, line_bounds, token_hashes
 
 #: A line is a template line when at least this share of the site's pages hold it ...
 TEMPLATE_SHARE = 0.5
@@ -31,23 +31,18 @@ def key_of(normalized: str) -> int:
     return h or 1
 
 
-def line_keys(text: str, cps: np.ndarray | None = None) -> np.ndarray:
+def line_keys(text: str) -> np.ndarray:
     """Keys of every line of ``text`` (as split by :func:`cleaner.text.segment.lines`), 0 for blank lines.
 
     Equal to ``key_of(normalize(line))`` per line, computed for the whole page with array operations.
     """
-    return batch_line_keys([text])[0]
-
-
-def batch_line_keys(texts: list[str] | Batch) -> tuple[np.ndarray, np.ndarray]:
-    """``(keys, line_ptr)``: :func:`line_keys` of each text, concatenated (page p owns keys[ptr[p]:ptr[p+1]])."""
-    keys, line_ptr, _ = keyed_lines(texts)
-    return keys, line_ptr
+    return keyed_lines([text])[0]
 
 
 def keyed_lines(texts: list[str] | Batch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(keys, line_ptr, by_line)``: :func:`batch_line_keys`, and per page whether its keys were computed
-    line by line (NFKC created or removed a line break in it)."""
+    """``(keys, line_ptr, by_line)``: :func:`line_keys` of each text, concatenated (page p owns
+    ``keys[line_ptr[p]:line_ptr[p + 1]]``), and per page whether its keys were computed line by line
+    (NFKC created or removed a line break in it)."""
     batch = texts if isinstance(texts, Batch) else Batch.of(texts)
     texts = batch.texts
     line_ptr = batch.lines()[3]
@@ -131,7 +126,15 @@ class TemplateStats:
 
     def add_page(self, site: str, text: str) -> None:
         """Count each distinct non-blank line of ``text`` once for ``site``."""
-        self.add_keys(site, line_keys(text))
+        self.add_pages([site], [text])
+
+    def add_pages(self, sites: Sequence[str], texts: list[str]) -> None:
+        """:meth:`add_page` of each page in order, with the line keys of all of them computed at once."""
+        for lo in range(0, len(texts), BATCH_PAGES):
+            keys, ptr, _ = keyed_lines(texts[lo:lo + BATCH_PAGES])
+            bounds = ptr.tolist()
+            for p, site in enumerate(sites[lo:lo + BATCH_PAGES]):
+                self.add_keys(site, keys[bounds[p]:bounds[p + 1]])
 
     def add_keys(self, site: str, keys: np.ndarray) -> None:
         self.pages[site] = self.pages.get(site, 0) + 1
@@ -247,6 +250,6 @@ class TemplateStats:
 def fit(items: Iterable[tuple[str, str]], min_pages: int = 3) -> TemplateStats:
     """TemplateStats over ``(site, text)`` pairs."""
     t = TemplateStats(min_pages)
-    for site, text in items:
-        t.add_page(site, text)
+    pairs = list(items)
+    t.add_pages([site for site, _ in pairs], [text for _, text in pairs])
     return t
