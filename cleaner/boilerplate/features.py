@@ -13,6 +13,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..text.polyhash import powers_mod64
+
 # character classes
 SPACE, LOWER, UPPER, DIGIT, PUNCT, SYMBOL, CJK, MARK = range(8)
 N_CLASSES = 8
@@ -63,12 +65,7 @@ def char_tables() -> tuple[np.ndarray, np.ndarray]:
 
 @lru_cache(maxsize=16)
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
-    inv = pow(int(_HASH_BASE), -1, 1 << 64)
-    with np.errstate(over="ignore"):
-        pw = np.cumprod(np.full(n, _HASH_BASE, dtype=np.uint64), dtype=np.uint64)
-        ipw = np.cumprod(np.full(n, np.uint64(inv), dtype=np.uint64), dtype=np.uint64)
-    one = np.ones(1, dtype=np.uint64)
-    return np.concatenate((one, pw[:-1])), np.concatenate((one, ipw[:-1]))
+    return powers_mod64(int(_HASH_BASE), n), powers_mod64(pow(int(_HASH_BASE), -1, 1 << 64), n)
 
 
 def _powers_for(n: int) -> tuple[np.ndarray, np.ndarray]:

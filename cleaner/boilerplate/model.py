@@ -40,7 +40,8 @@ class LineNet:
     w2: np.ndarray
     b2: float
 
-    _folded: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False, compare=False)
+    _folded: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False,
+                                                                      compare=False)
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         if self._folded is None:  # standardization folded into the first layer: one pass over x, not three

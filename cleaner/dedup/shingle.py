@@ -20,6 +20,7 @@ import numpy as np
 
 from ..text import fingerprint
 from ..text.fingerprint import codepoint_table, normalize
+from ..text.polyhash import powers_mod64
 
 _SPACE = 0x20
 _EXPANDS = 0xFFFFFFFF  # in the fold table: the code point casefolds to several characters
@@ -156,11 +157,8 @@ class _PowerTables:
     def upto(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         if len(self.powers) < n:
             size = 1 << max(16, int(n).bit_length())
-            inverse = np.uint64(pow(int(_CHAR_MULT), -1, 2**64))
-            self.powers = np.cumprod(np.full(size, _CHAR_MULT, dtype=np.uint64))
-            self.inverses = np.empty(size, dtype=np.uint64)
-            self.inverses[0] = 1
-            np.cumprod(np.full(size - 1, inverse, dtype=np.uint64), out=self.inverses[1:])
+            self.powers = powers_mod64(int(_CHAR_MULT), size, 1)
+            self.inverses = powers_mod64(pow(int(_CHAR_MULT), -1, 2**64), size)
         return self.powers[:n], self.inverses[:n]
 
 
