@@ -324,7 +324,7 @@ def select_lines(pa: PageArrays, pages: np.ndarray, lines: np.ndarray) -> PageAr
 
 BASE_NAMES: tuple[str, ...] = (
     "log_chars", "log_tokens", "letter_ratio", "upper_ratio", "digit_ratio", "punct_ratio", "symbol_ratio",
-    "cjk_ratio", "ends_sentence", "log_sent_ends", "sent_per_token", "log_linky", "bullet", "fw_density",
+    "cjk_vs_page", "ends_sentence", "log_sent_ends", "sent_per_token", "log_linky", "bullet", "fw_density",
     "page_tok_freq", "log_dup", "later_dup", "adjacent_dup", "rel_index", "rel_offset", "template_share",
     "indent", "log_tok_len", "comma_ratio", "blank_before", "blank_after", "rel_len", "cum_chars",
     "same_as_first_long", "pad",
@@ -560,12 +560,15 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     next_blank = np.ones(n_lines, dtype=bool)
     next_blank[:-1] = blank[1:]
     next_blank[pa.line_ptr[1:][pa.line_ptr[1:] > 0] - 1] = True
+    # ideographs relative to the page: a Chinese line on an English page is a language menu, on a Chinese
+    # page it is the article (an absolute share would not carry over to a script the training lacked)
+    page_cjk = np.bincount(page, weights=cc[:, CJK], minlength=n_pages) / np.maximum(page_chars, 1.0)
     starts = pa.starts[idx].astype(np.float64)
     text_len = np.maximum(pa.page_len.astype(np.float64), 1.0)
     ts = tshare[idx] if tshare is not None else np.zeros(m)
     base = np.column_stack((
         np.log1p(chars), np.log1p(ntok), letters / nons, cc[:, UPPER] / np.maximum(letters, 1.0),
-        cc[:, DIGIT] / nons, cc[:, PUNCT] / nons, cc[:, SYMBOL] / nons, cc[:, CJK] / nons,
+        cc[:, DIGIT] / nons, cc[:, PUNCT] / nons, cc[:, SYMBOL] / nons, np.abs(cc[:, CJK] / nons - page_cjk[page]),
         pa.ends_sentence[idx], np.log1p(pa.sent_ends[idx]), pa.sent_ends[idx] / (ntok + 1.0),
         np.log1p(pa.linky[idx]), pa.bullet_start[idx], fw_all[idx] / np.maximum(ntok, 1.0),
         tf[idx] / np.maximum(ntok, 1.0), np.log(kcnt), later, adj,

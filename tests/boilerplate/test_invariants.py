@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cleaner.boilerplate import StripModel, Stripper
+from cleaner.boilerplate.features import codepoints, line_bounds
 from cleaner.document import apply_removals
 
 LINES = [
@@ -110,10 +111,13 @@ def test_kept_lines_analyse_as_their_text(default_model: StripModel, pages: list
     for q, text in enumerate(texts):
         l0, l1 = int(view.pa.line_ptr[q]), int(view.pa.line_ptr[q + 1])
         kept = [i for i in range(l0, l1) if rnd.random() < 0.6]
-        if view.exact[q] and kept:
+        joined = "".join(text[view.pa.starts[i]:view.pa.stops[i]] for i in kept)
+        # the precondition the stripper checks (_kept_lines): the kept lines are the lines of the joined
+        # text (a bare CR line followed by an empty LF line would join into one CRLF break)
+        if view.exact[q] and kept and len(line_bounds(codepoints(joined))[0]) == len(kept):
             chosen.append(q)
             lines += kept
-            cleaned.append("".join(text[view.pa.starts[i]:view.pa.stops[i]] for i in kept))
+            cleaned.append(joined)
     if not chosen:
         return
     got = analyse_kept(view, np.array(chosen), np.array(lines, dtype=np.int64), default_model, stats,
