@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..text.polyhash import powers_mod64
+from .assemble import REASONS, cues_many
 
 # character classes
 SPACE, LOWER, UPPER, DIGIT, PUNCT, SYMBOL, CJK, MARK = range(8)
@@ -105,6 +106,7 @@ class PageArrays:
     line_ptr: np.ndarray  # (n_pages + 1,) line ranges per page
     page_len: np.ndarray  # (n_pages,) length of each page's text
     lowered: np.ndarray  # (n_pages,) bool: tokens were hashed lowercased (lowercasing kept the page's length)
+    section_cue: np.ndarray  # per line, bool: a short line naming a related-links or comments section
 
     @property
     def n_lines(self) -> int:
@@ -292,9 +294,25 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     hashes = token_hashes(lcps, ts, te) if ts.size else np.zeros(0, dtype=np.uint64)
     toks = PageTokens(hashes, line_of[ts] if ts.size else np.zeros(0, dtype=np.int64))
     page_off = np.repeat(b.page_start, np.diff(line_ptr))
-    return PageArrays(astarts - page_off, aends - page_off, astops - page_off, nonspace, cls_counts, sent_ends,
+    starts, ends = astarts - page_off, aends - page_off
+    return PageArrays(starts, ends, astops - page_off, nonspace, cls_counts, sent_ends,
                       linky, commas, ends_sentence, bullet_start, indent, toks, line_ptr,
-                      b.page_end - b.page_start, lowered)
+                      b.page_end - b.page_start, lowered, _section_cues(texts, line_ptr, starts, ends, nonspace))
+
+
+def _section_cues(texts: list[str], line_ptr: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                  nonspace: np.ndarray) -> np.ndarray:
+    """Per line: a short line whose cue words open a related-links or comments section ("Related",
+    "اقرأ أيضا", "Комментарии"; :data:`.assemble.CUES`)."""
+    out = np.zeros(starts.size, dtype=bool)
+    short = np.flatnonzero((nonspace > 0) & (ends - starts <= MAX_CUE_CHARS))
+    if short.size == 0:
+        return out
+    page = np.repeat(np.arange(len(texts)), np.diff(line_ptr))[short]
+    codes = cues_many([texts[p][a:b] for p, a, b in zip(page.tolist(), starts[short].tolist(),
+                                                         ends[short].tolist(), strict=True)])
+    out[short] = np.isin(codes, SECTION_CODES)
+    return out
 
 
 def select_lines(pa: PageArrays, pages: np.ndarray, lines: np.ndarray) -> PageArrays:
@@ -319,7 +337,7 @@ def select_lines(pa: PageArrays, pages: np.ndarray, lines: np.ndarray) -> PageAr
     return PageArrays(starts, starts + (pa.ends[lines] - pa.starts[lines]), starts + size, pa.nonspace[lines],
                       pa.cls_counts[lines], pa.sent_ends[lines], pa.linky[lines], pa.commas[lines],
                       pa.ends_sentence[lines], pa.bullet_start[lines], pa.indent[lines], toks, line_ptr,
-                      csum[line_ptr[1:]] - csum[line_ptr[:-1]], pa.lowered[pages])
+                      csum[line_ptr[1:]] - csum[line_ptr[:-1]], pa.lowered[pages], pa.section_cue[lines])
 
 
 BASE_NAMES: tuple[str, ...] = (
@@ -327,7 +345,7 @@ BASE_NAMES: tuple[str, ...] = (
     "cjk_vs_page", "ends_sentence", "log_sent_ends", "sent_per_token", "log_linky", "bullet", "fw_density",
     "page_tok_freq", "log_dup", "later_dup", "adjacent_dup", "rel_index", "rel_offset", "template_share",
     "indent", "log_tok_len", "comma_ratio", "blank_before", "blank_after", "rel_len", "cum_chars",
-    "same_as_first_long", "pad",
+    "same_as_first_long", "section_cue", "below_section_cue", "pad",
 )
 PAGE_NAMES: tuple[str, ...] = ("page_fw_coverage", "page_log_lines", "page_log_chars", "templates_known")
 #: where a line sits relative to the page's prose (long lines ending a sentence), not shifted or averaged
@@ -335,6 +353,9 @@ LONG_NAMES: tuple[str, ...] = ("prose_before", "prose_after", "in_main", "before
                                "gap_prev_prose", "gap_next_prose")
 #: a prose line has at least this many non-space characters and ends a sentence
 PROSE_CHARS = 40
+#: lines looked at for section cue words are at most this long (a section's title, not a sentence)
+MAX_CUE_CHARS = 80
+SECTION_CODES = (REASONS.index("related_links"), REASONS.index("comments"))
 #: prose lines at most this many lines apart belong to one block
 PROSE_GAP = 6
 #: pages whose arrays are built at once: larger batches outgrow the CPU caches and run slower per page
@@ -563,6 +584,15 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     # ideographs relative to the page: a Chinese line on an English page is a language menu, on a Chinese
     # page it is the article (an absolute share would not carry over to a script the training lacked)
     page_cjk = np.bincount(page, weights=cc[:, CJK], minlength=n_pages) / np.maximum(page_chars, 1.0)
+    # a related-links or comments section opened after the page's first prose line (cue words only name
+    # a section: the model learns how far it reaches)
+    cue = pa.section_cue[idx]
+    prose_row = np.flatnonzero((chars >= PROSE_CHARS) & pa.ends_sentence[idx])
+    first_prose = np.full(n_pages, m)
+    np.minimum.at(first_prose, page[prose_row], prose_row)
+    opened = cue & (np.arange(m) > first_prose[page])
+    seen = np.cumsum(opened) - opened
+    below_cue = seen - seen[row_ptr[page]] > 0  # an opened section earlier on the same page
     starts = pa.starts[idx].astype(np.float64)
     text_len = np.maximum(pa.page_len.astype(np.float64), 1.0)
     ts = tshare[idx] if tshare is not None else np.zeros(m)
@@ -576,7 +606,7 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
         np.log1p(pa.indent[idx]), np.log1p(chars / np.maximum(ntok, 1.0)), pa.commas[idx] / (ntok + 1.0),
         prev_blank[idx], next_blank[idx], chars / np.maximum(max_chars, 1.0)[page],
         (csum_chars[:-1] - csum_chars[row_ptr[page]]) / total_chars[page],
-        (k == first_long_key[page]) & (np.arange(m) > first_long_row[page]), np.zeros(m),
+        (k == first_long_key[page]) & (np.arange(m) > first_long_row[page]), cue, below_cue, np.zeros(m),
     )).astype(np.float64)
     # the blocks of the feature matrix are written in place, in feature_names() order
     x = np.empty((m, len(names)))
