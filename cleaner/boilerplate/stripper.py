@@ -302,9 +302,10 @@ def _keep_page(pg: _Page, switch_cost: float
     """``(keep, first, last, secondary, glue, header)`` of one page: the lines kept, the main region, the first
     line of a second article (or None), the span of a headline glued to the article's last line (or None),
     and the dateline block removed from under the headline."""
-    keep = viterbi(pg.logits, switch_cost)
-    keep &= ~pg.template
-    keep &= ~(pg.later & (pg.ntok >= MIN_DUP_TOKENS))
+    forced = pg.template | (pg.later & (pg.ntok >= MIN_DUP_TOKENS))
+    keep = viterbi(pg.logits, switch_cost) & ~forced
+    if not keep.any():  # the switch costs left nothing: keep the lines that score as content on their own
+        keep = (pg.logits > 0) & ~forced
     lengths = pg.ends - pg.starts
     first, last, later_segs = main_region(keep, pg.body, lengths, GAP)
     secondary = _secondary_start(keep, pg.body, pg.keys, pg.twice, last, later_segs, lengths)
