@@ -11,7 +11,7 @@ from ..document import Removal, apply_removals, normalize_spans
 from .assemble import OTHER, REASONS, glued_tail, main_region, name_reasons_many, viterbi
 from .edges import attribution_after, dateline_header, minor_tail
 from .features import BATCH_PAGES, Batch, PageArrays, batch_arrays, group_stats, line_features, select_lines
-from .model import StripModel
+from .model import StripModel, first_tokens
 from .templates import TemplateStats, keyed_lines
 
 #: removed lines in a row that end the main article
@@ -176,7 +176,8 @@ class Stripper:
         then the reasons and spans of all pages at once."""
         model = self.model
         assert model.net is not None
-        logits = model.net.logits(view.x) + model.decoder.bias if view.idx.size else np.zeros(0)
+        first = first_tokens(view.pa, view.idx) if model.net2 is not None else None
+        logits = model.line_logits(view.x, view.row_ptr, first) + model.decoder.bias if view.idx.size else np.zeros(0)
         prob = 1.0 / (1.0 + np.exp(-np.clip(logits, -50.0, 50.0)))
         pa, idx = view.pa, view.idx
         m, n_pages = idx.size, pa.n_pages
@@ -301,9 +302,10 @@ def _keep_page(pg: _Page, switch_cost: float
     """``(keep, first, last, secondary, glue, header)`` of one page: the lines kept, the main region, the first
     line of a second article (or None), the span of a headline glued to the article's last line (or None),
     and the dateline block removed from under the headline."""
-    keep = viterbi(pg.logits, switch_cost)
-    keep &= ~pg.template
-    keep &= ~(pg.later & (pg.ntok >= MIN_DUP_TOKENS))
+    forced = pg.template | (pg.later & (pg.ntok >= MIN_DUP_TOKENS))
+    keep = viterbi(pg.logits, switch_cost) & ~forced
+    if not keep.any():  # the switch costs left nothing: keep the lines that score as content on their own
+        keep = (pg.logits > 0) & ~forced
     lengths = pg.ends - pg.starts
     first, last, later_segs = main_region(keep, pg.body, lengths, GAP)
     secondary = _secondary_start(keep, pg.body, pg.keys, pg.twice, last, later_segs, lengths)

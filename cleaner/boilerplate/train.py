@@ -1,6 +1,7 @@
 """Training: line labels from gold text, learned function words, and a numpy MLP fit with Adam."""
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -9,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .features import page_arrays
-from .model import Decoder, LineNet, StripModel, training_digest
+from .model import Decoder, LineNet, StripModel, context_features, first_tokens, training_digest
 from .stripper import analyse_many
 from .templates import TemplateStats
 
@@ -92,9 +93,15 @@ def learn_function_words(rows: Sequence[Mapping[str, Any]], per_lang: int = 150)
 
 
 def build_matrix(rows: Sequence[Mapping[str, Any]], model: StripModel, templates: TemplateStats | None,
-                 fw_dropout: float = 0.2, seed: int = 0, clean_copies: bool = True, batch: int = 64
+                 fw_dropout: float = 0.2, seed: int = 0, clean_copies: bool = True, batch: int = 64,
+                 owners: list[tuple[int, int, np.ndarray]] | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Features, labels and weights over the non-blank lines of all rows (pages analysed in batches)."""
+    """Features, labels and weights over the non-blank lines of all rows (pages analysed in batches).
+
+    ``owners``, when given, receives for each block of feature rows (a page, or its clean copy) the index
+    of its row, the block's size and its lines' first tokens (:func:`.model.first_tokens`), in the order of
+    the matrix.
+    """
     rng = np.random.default_rng(seed)
     xs, ys, ws = [], [], []
     for b0 in range(0, len(rows), batch):
@@ -104,7 +111,7 @@ def build_matrix(rows: Sequence[Mapping[str, Any]], model: StripModel, templates
         sites = [str(row["site"]) if row.get("site") else None for row in chunk]
         view = analyse_many(texts, model, templates, sites, use_fw)
         ntok = np.bincount(view.pa.tokens.line, minlength=view.pa.n_lines)
-        pages: list[list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
+        pages: list[list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = []
         copies: list[tuple[int, str, float]] = []
         for p, (row, text) in enumerate(zip(chunk, texts, strict=True)):
             r0, r1 = int(view.row_ptr[p]), int(view.row_ptr[p + 1])
@@ -117,7 +124,7 @@ def build_matrix(rows: Sequence[Mapping[str, Any]], model: StripModel, templates
             weight = float(row.get("weight", 1.0))
             w = np.sqrt(1.0 + ntok[idx])
             w *= np.sqrt(w.size) / w.sum() * weight
-            pages[p].append((view.x[r0:r1], y, w))
+            pages[p].append((view.x[r0:r1], y, w, first_tokens(view.pa, idx)))
             if clean_copies and 0 < y.sum() < y.size:
                 # the ideal output, stripped again, must stay whole: teaches the model idempotence
                 stops = view.pa.stops[idx].tolist()
@@ -133,9 +140,11 @@ def build_matrix(rows: Sequence[Mapping[str, Any]], model: StripModel, templates
                     continue
                 w2 = np.sqrt(1.0 + n2_all[v2.idx[r0:r1]])
                 w2 *= 0.5 * np.sqrt(w2.size) / w2.sum() * weight
-                pages[p].append((v2.x[r0:r1], np.ones(r1 - r0), w2))
-        for parts in pages:
-            for x, y, w in parts:
+                pages[p].append((v2.x[r0:r1], np.ones(r1 - r0), w2, first_tokens(v2.pa, v2.idx[r0:r1])))
+        for p, parts in enumerate(pages):
+            for x, y, w, ft in parts:
+                if owners is not None:
+                    owners.append((b0 + p, x.shape[0], ft))
                 xs.append(x)
                 ys.append(y)
                 ws.append(w)
@@ -183,6 +192,35 @@ def fit_mlp(x: np.ndarray, y: np.ndarray, w: np.ndarray, hidden: int = 48, epoch
     return LineNet(mean, std, params[0], params[1], params[2], float(params[3][0]))
 
 
+def stacked_inputs(x: np.ndarray, z: np.ndarray, sizes: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """The second stage's inputs: the features and the :func:`context_features` of first-stage log-odds ``z``
+    over blocks of ``sizes`` rows (``first``: each row's first-token hash)."""
+    row_ptr = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    return np.hstack((x, context_features(z, np.expm1(x[:, 0]), row_ptr, first)))
+
+
+def fit_stacked(x: np.ndarray, y: np.ndarray, w: np.ndarray, sizes: np.ndarray, groups: np.ndarray,
+                first: np.ndarray, inner: int = 3, hidden: int = 48, epochs: int = 8, seed: int = 0,
+                ensemble: int = 1) -> tuple[LineNet, LineNet]:
+    """A first-stage net over all rows, and a second-stage net trained on out-of-fold first-stage scores.
+
+    ``sizes`` are the blocks' row counts (a page or its clean copy), ``groups`` each block's group (its site):
+    the blocks of a group are scored by a net that did not see the group, as an unseen site is at use.
+    With ``ensemble`` > 1 each stage averages that many nets (:func:`average_nets`).
+    """
+    blk = np.repeat(np.arange(sizes.size), sizes)
+    fold = (np.asarray(groups, dtype=np.int64) % inner)[blk]
+    z = np.zeros(y.size)
+    for k in range(inner):
+        held = fold == k
+        if held.any() and (~held).any():
+            z[held] = fit_mlp(x[~held], y[~held], w[~held], hidden=hidden, epochs=epochs, seed=seed + k).logits(x[held])
+    nets = [fit_mlp(x, y, w, hidden=hidden, epochs=epochs, seed=seed + s) for s in range(ensemble)]
+    x2 = stacked_inputs(x, z, sizes, first)
+    nets2 = [fit_mlp(x2, y, w, hidden=hidden, epochs=epochs, seed=seed + s) for s in range(ensemble)]
+    return (nets[0], nets2[0]) if ensemble == 1 else (average_nets(nets), average_nets(nets2))
+
+
 def average_nets(nets: Sequence[LineNet]) -> LineNet:
     """One wider net whose logit is the mean of the nets' logits (they share the standardization)."""
     n = len(nets)
@@ -192,11 +230,12 @@ def average_nets(nets: Sequence[LineNet]) -> LineNet:
 
 def train_model(rows: list[Mapping[str, Any]], templates: TemplateStats | None = None,
                 decoder: Decoder | None = None, hidden: int = 48, epochs: int = 8, seed: int = 0,
-                ensemble: int = 1) -> StripModel:
+                ensemble: int = 1, stacked: bool = True) -> StripModel:
     """A StripModel from labelled rows (``page_text``, ``gold_text``, optional ``site``, ``lang``, ``weight``).
 
     ``templates`` are the site statistics used for the template feature while training; by default they
-    are fit over the rows' own pages grouped by ``site``.
+    are fit over the rows' own pages grouped by ``site``.  ``stacked`` adds the second stage
+    (:func:`fit_stacked`) that rescores each line with its neighbours' first-stage scores.
     """
     if not rows:
         raise ValueError("no training rows")
@@ -209,10 +248,20 @@ def train_model(rows: list[Mapping[str, Any]], templates: TemplateStats | None =
             if row.get("site"):
                 templates.add_page(str(row["site"]), str(row["page_text"]))
     model = StripModel(function_words=learn_function_words(rows), decoder=decoder or Decoder())
-    x, y, w = build_matrix(rows, model, templates, seed=seed)
-    nets = [fit_mlp(x, y, w, hidden=hidden, epochs=epochs, seed=seed + s) for s in range(ensemble)]
-    model.net = nets[0] if ensemble == 1 else average_nets(nets)
+    owners: list[tuple[int, int, np.ndarray]] = []
+    x, y, w = build_matrix(rows, model, templates, seed=seed, owners=owners)
+    if stacked:
+        sizes = np.array([n for _, n, _ in owners], dtype=np.int64)
+        first = np.concatenate([ft for _, _, ft in owners])
+        # inner folds by site (a page without one is its own group)
+        groups = np.array([int(hashlib.sha256(str(rows[r].get("site") or f"row {r}").encode()).hexdigest()[:8], 16)
+                           for r, _, _ in owners], dtype=np.int64)
+        model.net, model.net2 = fit_stacked(x, y, w, sizes, groups, first, hidden=hidden, epochs=epochs,
+                                            seed=seed, ensemble=ensemble)
+    else:
+        nets = [fit_mlp(x, y, w, hidden=hidden, epochs=epochs, seed=seed + s) for s in range(ensemble)]
+        model.net = nets[0] if ensemble == 1 else average_nets(nets)
     model.training_digest = training_digest(rows)
     model.meta = {"pages": len(rows), "lines": int(y.size), "content_share": round(float(y.mean()), 4),
-                  "hidden": hidden, "epochs": epochs, "seed": seed, "ensemble": ensemble}
+                  "hidden": hidden, "epochs": epochs, "seed": seed, "ensemble": ensemble, "stacked": stacked}
     return model
