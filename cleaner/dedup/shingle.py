@@ -156,12 +156,24 @@ class _PowerTables:
     def upto(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         if len(self.powers) < n:
             size = 1 << max(16, int(n).bit_length())
-            inverse = np.uint64(pow(int(_CHAR_MULT), -1, 2**64))
-            self.powers = np.cumprod(np.full(size, _CHAR_MULT, dtype=np.uint64))
-            self.inverses = np.empty(size, dtype=np.uint64)
-            self.inverses[0] = 1
-            np.cumprod(np.full(size - 1, inverse, dtype=np.uint64), out=self.inverses[1:])
+            inverse = pow(int(_CHAR_MULT), -1, 2**64)
+            self.powers = _geometric(int(_CHAR_MULT), int(_CHAR_MULT), size)
+            self.inverses = _geometric(1, inverse, size)
         return self.powers[:n], self.inverses[:n]
+
+
+def _geometric(first: int, ratio: int, size: int) -> np.ndarray:
+    """``first * ratio**k`` mod 2**64 for ``k < size``, by doubling: each step multiplies the filled
+    prefix by one power (a vectorized product, where ``np.cumprod`` is a serial loop 10x slower)."""
+    out = np.empty(size, dtype=np.uint64)
+    out[:1] = first
+    filled, step = 1, ratio  # step == ratio**filled mod 2**64
+    while filled < size:
+        m = min(filled, size - filled)
+        np.multiply(out[:m], np.uint64(step), out=out[filled:filled + m])
+        filled += m
+        step = step * step % 2**64
+    return out
 
 
 @lru_cache(maxsize=1)
