@@ -277,7 +277,7 @@ def fit_templates(source: Iterable[RawRecord], config: CleanerConfig, progress: 
     """Count, per site, on how many pages each normalized line occurs (the corpus pass)."""
     stats = TemplateStats(config.min_template_pages)
     with _Engine(config.replace(dedup=False), None, None) as engine:
-        for part, n in engine.map("fit", blocks_of(source, config.batch_size)):
+        for part, n in engine.map("fit", blocks_of(source, config.batch_size, config.jobs)):
             stats.merge(part)
             progress("learn", n)
     return stats
@@ -381,7 +381,7 @@ def _first_pass(source: Iterable[RawRecord], config: CleanerConfig, model: Strip
         spool = ShingleSpool() if deduper is not None else None
         with _Engine(config, model if config.strip else None, templates,
                      spool=spool.folder if spool is not None else None) as engine:
-            blocks = blocks_of(source, config.batch_size)
+            blocks = blocks_of(source, config.batch_size, config.jobs)
             for rows, sigs, shingles in engine.map("prepare", blocks):
                 ids = [unique.name(r.id) for r in rows]
                 for r, name in zip(rows, ids, strict=True):
@@ -473,7 +473,7 @@ def clean(source: Sequence[RawRecord] | Iterable[RawRecord], config: CleanerConf
     analysis = _first_pass(source, config, model, templates, progress)
     try:
         with _Engine(config.replace(dedup=False), model, None, finish) as engine:
-            blocks = analysis.parts(blocks_of(source, config.batch_size))
+            blocks = analysis.parts(blocks_of(source, config.batch_size, config.jobs))
             for done in engine.map("finish", blocks):
                 yield from done
     finally:
