@@ -32,6 +32,7 @@ from .boilerplate import StripModel, StripOutcome, Stripper, TemplateStats
 from .config import CleanerConfig
 from .dedup import Deduper, DedupParams, DupInfo
 from .dedup.minhash import signatures_and_shingles
+from .dedup.shingle import build_tables
 from .dedup.spool import ShingleSpool, SpooledBatch, SpoolWriter
 from .document import STATUSES, CleanResult, Document, Removal, Status, apply_removals, normalize_spans
 from .errors import InputError
@@ -230,6 +231,13 @@ def _pool_finish(item: tuple[Block, list[bytes], list[DupInfo | None]]) -> list[
     return _WORKER.finish_block(item)
 
 
+def _start_method() -> str:
+    """``fork`` where the platform has it, unless the program chose ``spawn``; else ``spawn``."""
+    if mp.get_start_method(allow_none=True) == "spawn" or "fork" not in mp.get_all_start_methods():
+        return "spawn"
+    return "fork"
+
+
 class _Pool(multiprocessing.pool.Pool):
     """A process pool whose worker-keeping thread does not spin while a result waits in the result pipe.
 
@@ -259,7 +267,10 @@ class _Engine:
         if self.templates is not None:
             self.templates.freeze()  # lookup arrays built once, shared copy-on-write by forked workers
         if self.config.jobs > 1:
-            ctx = mp.get_context("spawn" if mp.get_start_method(allow_none=True) == "spawn" else "fork")
+            method = _start_method()
+            if method == "fork":  # built once here and shared copy-on-write, not once per worker of each pass
+                build_tables(casefold=self.config.dedup)
+            ctx = mp.get_context(method)
             self._pool = _Pool(self.config.jobs, _init_worker,
                                (self.config, self.model, self.templates, self.finish, self.spool), context=ctx)
         else:

@@ -58,3 +58,30 @@ def test_close_join_and_terminate_end_the_pool() -> None:
     done.start()
     done.join(10)
     assert not done.is_alive()
+
+
+def _tables_in_worker() -> tuple[int, int]:
+    from cleaner.dedup.shingle import _casefold_table
+    from cleaner.text.fingerprint import codepoint_table
+
+    return codepoint_table.cache_info().currsize, _casefold_table.cache_info().currsize
+
+
+@pytest.mark.skipif("fork" not in mp.get_all_start_methods(), reason="no fork start method here")
+def test_forked_workers_share_the_fold_tables_built_before_the_fork() -> None:
+    from cleaner.config import CleanerConfig
+    from cleaner.dedup.shingle import _casefold_table
+    from cleaner.pipeline import _Engine
+    from cleaner.text.fingerprint import codepoint_table
+
+    codepoint_table.cache_clear()
+    _casefold_table.cache_clear()
+    with _Engine(CleanerConfig(jobs=2, strip=False), None, None) as engine:
+        assert engine._pool.apply(_tables_in_worker) == (1, 1)  # built: the worker need not build them
+
+
+def test_without_fork_the_pool_spawns(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cleaner import pipeline
+
+    monkeypatch.setattr(pipeline.mp, "get_all_start_methods", lambda: ["spawn"])
+    assert pipeline._start_method() == "spawn"
