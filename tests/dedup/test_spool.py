@@ -124,6 +124,21 @@ def test_runs_leave_no_spool_and_give_the_same_verdicts_for_any_jobs(tmp_path: P
     assert sum(status == "duplicate" for _, status, _, _ in got) > 50
 
 
+def test_spawned_workers_spool_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the folder's path crosses to the workers: a spawned pool (no fork) gives the same verdicts."""
+    from cleaner import pipeline
+
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    monkeypatch.setattr(pipeline, "_start_method", lambda: "spawn")
+    src = _corpus(tmp_path / "pages.jsonl", 200)
+    got = _verdicts(src, 2)
+    assert _spool_folders(temp) == []
+    monkeypatch.undo()
+    assert got == _verdicts(src, 1)
+
+
 class _Stop(Exception):
     pass
 
