@@ -26,6 +26,7 @@ from .index import SignatureIndex
 from .lsh import band_keys, candidate_pairs, optimal_bands, stored_keys
 from .minhash import EMPTY, MinHashBatch, compute_signatures, estimate_pairs
 from .shingle import ShingleBatch, shingle_batch
+from .spool import SpooledBatch
 from .verify import ShingleStore, verify_pairs
 
 __all__ = ["DedupParams", "DupInfo", "Deduper", "compute_signatures", "find_pairs"]
@@ -109,11 +110,13 @@ class Deduper:
     def add(self, ids: Sequence[str], signatures: np.ndarray | MinHashBatch, lengths: Sequence[int],
             kept_fractions: Sequence[float], field_values: Sequence[Any] | None = None, *,
             texts: Sequence[str] | None = None, shingle_sets: Sequence[np.ndarray] | None = None,
-            shingles: ShingleBatch | None = None) -> None:
+            shingles: ShingleBatch | SpooledBatch | None = None) -> None:
         """Add a batch in input order.
 
-        The shingles (``shingles`` as made with the signatures, ``shingle_sets``, or ``texts`` to shingle
-        again) let pairs near the threshold be verified exactly; ``exact_verify`` requires one of them.
+        The shingles (``shingles`` as made with the signatures or as spooled to a file by the process
+        that made them, ``shingle_sets``, or ``texts`` to shingle again) let pairs near the threshold be
+        verified exactly; ``exact_verify`` requires one of them.  A spooled batch's file must stay until
+        :meth:`resolve` returns.
         """
         if self._verdicts_cache is not None:
             raise ValueError("this Deduper was resolved (its shingle store is gone); add to a new Deduper")
@@ -136,7 +139,7 @@ class Deduper:
             self._fields.extend(field_values)
 
     def _add_shingles(self, n: int, texts: Sequence[str] | None, sets: Sequence[np.ndarray] | None,
-                      batch: ShingleBatch | None) -> None:
+                      batch: ShingleBatch | SpooledBatch | None) -> None:
         if batch is None and sets is None and texts is not None:
             batch = shingle_batch(texts, self.params.ngram, self.params.char_ngrams)
         if batch is None and sets is None:
@@ -149,7 +152,10 @@ class Deduper:
         if batch is not None:
             if len(batch) != n:
                 raise ValueError("need one text or shingle set per document")
-            self._store.add_batch(batch)
+            if isinstance(batch, SpooledBatch):
+                self._store.add_spooled(batch)
+            else:
+                self._store.add_batch(batch)
         else:
             assert sets is not None
             if len(sets) != n:
@@ -167,6 +173,12 @@ class Deduper:
             raise ValueError(f"signatures must be uint32 [n, {self.params.num_perm}], got {values.dtype} "
                              f"{values.shape}")
         return values
+
+    def close(self) -> None:
+        """Free the shingle store without resolving (``resolve`` frees it too); safe to call twice."""
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     def resolve(self) -> list[DupInfo]:
         """One verdict per added document, in the order added.
@@ -188,9 +200,7 @@ class Deduper:
             live, keys, left, right = lsh_candidates(sigs, self.params, rank)
             sims, self.exact_pairs = verify_pairs(sigs, left, right, self.params, self._store)
         finally:
-            if self._store is not None:
-                self._store.close()
-                self._store = None
+            self.close()
         if self.index_path is None:
             return self._verdicts(n, order, left, right, sims, [], np.zeros(0, dtype=np.int64))
         with SignatureIndex(self.index_path, self.params.layout()) as index:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import math
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -92,11 +93,17 @@ class DirectorySource:
         for block in self.blocks(256):
             yield from block.records()
 
-    def blocks(self, size: int) -> Iterator[DirBlock]:
-        """The listing in blocks of ``size`` files, each read by :meth:`DirBlock.records` (ids are unique)."""
+    def blocks(self, size: int, workers: int = 1) -> Iterator[DirBlock]:
+        """The listing in blocks of ``size`` files, each read by :meth:`DirBlock.records` (ids are unique).
+
+        For ``workers`` > 1 the last blocks are smaller (:func:`block_size`).
+        """
         listing = self.listing()
-        for lo in range(0, len(listing), size):
-            yield DirBlock(self.root, lo, tuple(listing[lo:lo + size]))
+        lo = 0
+        while lo < len(listing):
+            hi = lo + block_size(size, len(listing) - lo, workers)
+            yield DirBlock(self.root, lo, tuple(listing[lo:hi]))
+            lo = hi
 
 
 @dataclass(frozen=True)
@@ -141,10 +148,12 @@ class JsonlSource:
         for block in self.blocks(256):
             yield from map(unique, block.records())
 
-    def blocks(self, size: int) -> Iterator[JsonlBlock]:
+    def blocks(self, size: int, workers: int = 1) -> Iterator[JsonlBlock]:
         """The non-blank lines in blocks of ``size``, parsed by :meth:`JsonlBlock.records`.
 
         Their ids are not yet unique across blocks: pass the records through one :class:`UniqueIds`.
+        For ``workers`` > 1 the last blocks of a regular file are smaller (:func:`block_size`; the lines
+        left are estimated from the bytes left).
         """
         try:
             fh = self.path.open("rb")
@@ -152,12 +161,18 @@ class JsonlSource:
             raise InputError(f"cannot open {self.path}: {exc.strerror}") from exc
         lines: list[tuple[int, bytes]] = []
         with fh:
+            total = os.fstat(fh.fileno()).st_size if workers > 1 else 0  # 0: not a regular file
+            seen = 0  # bytes of the lines read
+            want = size
             for lineno, raw in enumerate(fh, 1):
+                seen += len(raw)
                 if raw and not raw.isspace():
                     lines.append((lineno, raw))
-                    if len(lines) == size:
+                    if len(lines) == want:
                         yield JsonlBlock(str(self.path), self.text_field, self.id_field, tuple(lines))
                         lines = []
+                        if total > seen:
+                            want = block_size(size, (total - seen) * lineno / seen, workers)
         if lines:
             yield JsonlBlock(str(self.path), self.text_field, self.id_field, tuple(lines))
 
@@ -201,10 +216,23 @@ class RecordsBlock:
 Block = DirBlock | JsonlBlock | RecordsBlock
 
 
-def blocks_of(source: Iterable[RawRecord], size: int) -> Iterator[Block]:
-    """A source's records in blocks of about ``size``: read and parsed by workers where the source allows."""
+def block_size(size: int, remaining: float, workers: int) -> int:
+    """How many records the next block holds: ``size``, or near the end of the input (``remaining``
+    records, estimated) a ``2 * workers``-th of what is left, so that ``workers`` processes that take
+    blocks as they come finish at about the same time; at least ``size // 16``."""
+    if workers <= 1:
+        return size
+    return min(size, max(1, size // 16, math.ceil(remaining / (2 * workers))))
+
+
+def blocks_of(source: Iterable[RawRecord], size: int, workers: int = 1) -> Iterator[Block]:
+    """A source's records in blocks of about ``size``: read and parsed by workers where the source allows.
+
+    With ``workers`` > 1 (the processes that share the blocks), the last blocks of a directory or a
+    JSONL file are smaller, so that no process works alone on a large last block.
+    """
     if isinstance(source, (DirectorySource, JsonlSource)):
-        yield from source.blocks(size)
+        yield from source.blocks(size, workers)
         return
     it = iter(source)
     while items := tuple(islice(it, size)):

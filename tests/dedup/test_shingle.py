@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -72,3 +73,15 @@ def test_batch_nfkc_caps_long_mark_runs_like_nfkc(parts: list[list[tuple[str, st
     assert _nfkc_batch(batch)[0] == [nfkc(t) for t in batch]
     for n in (1, 3):
         assert _hashed_counts(batch, n) == [len(reference_shingles(t, n)) for t in batch]
+
+
+@pytest.mark.parametrize("size", [1, 2, 5, 1 << 16, (1 << 16) + 3])
+def test_power_tables_equal_the_running_product(size: int) -> None:
+    from cleaner.dedup.shingle import _CHAR_MULT, _PowerTables
+
+    powers, inverses = _PowerTables().upto(size)
+    assert np.array_equal(powers, np.cumprod(np.full(size, _CHAR_MULT, dtype=np.uint64)))
+    steps = np.full(size, pow(int(_CHAR_MULT), -1, 2**64), dtype=np.uint64)
+    steps[0] = 1
+    assert np.array_equal(inverses, np.cumprod(steps))
+    assert set((powers * inverses).tolist()) == {int(_CHAR_MULT)}

@@ -88,3 +88,24 @@ def test_blocks_of_any_iterable_carry_its_records(tmp_path: Path) -> None:
     blocks = list(blocks_of(iter(records), 2))
     assert [len(b) for b in blocks] == [2, 1]
     assert [r for b in blocks for r in b.records()] == records
+
+
+@pytest.mark.parametrize("workers", [2, 4])
+def test_blocks_for_several_workers_shrink_at_the_end_and_keep_the_records(tmp_path: Path, workers: int) -> None:
+    """More workers: the same records in the same order, the last blocks smaller (never below size // 16)."""
+    path = tmp_path / "x.jsonl"
+    path.write_text("".join(f'{{"id": "r{i}", "text": "{"t" * (i % 13)}"}}\n' + ("\n" if i % 7 == 0 else "")
+                            for i in range(1000)), encoding="utf-8")
+    folder = tmp_path / "d"
+    folder.mkdir()
+    for i in range(300):
+        (folder / f"{i:04d}.txt").write_text(f"page {i}", encoding="utf-8")
+    for source, size in ((JsonlSource(path), 64), (DirectorySource(folder), 32)):
+        one = list(blocks_of(source, size))
+        many = list(blocks_of(source, size, workers))
+        assert [r for b in many for r in b.records()] == [r for b in one for r in b.records()]
+        sizes = [len(b) for b in many]
+        assert sizes[0] == size and max(sizes) == size
+        assert len(many) > len(one) and sizes[-2] < size
+        assert min(sizes[:-1]) >= size // 16
+        assert sizes[:-1] == sorted(sizes[:-1], reverse=True)
