@@ -248,7 +248,10 @@ class _Pool(multiprocessing.pool.Pool):
     """
 
     def _get_sentinels(self) -> list[Any]:
-        return [self._change_notifier._reader]  # type: ignore[attr-defined]
+        notifier = getattr(self, "_change_notifier", None)
+        if notifier is None:  # a Python whose pool is built otherwise: its own wake-ups
+            return super()._get_sentinels()  # type: ignore[misc,no-any-return]
+        return [notifier._reader]
 
 
 @dataclass

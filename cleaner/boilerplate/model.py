@@ -152,11 +152,12 @@ def context_features(z: np.ndarray, chars: np.ndarray, row_ptr: np.ndarray,
             _, grp = np.unique(np.column_stack((page[has].astype(np.uint64), first[has])), axis=0,
                                return_inverse=True)
             grp = grp.ravel()
-            n = np.bincount(grp).astype(np.float64)[grp]
-            others = np.maximum(n - 1.0, 1.0)
-            out[has, col + 5] = np.where(n > 1, (np.bincount(grp, weights=z[has])[grp] - z[has]) / others, 0.0)
-            out[has, col + 6] = np.where(n > 1, (np.bincount(grp, weights=pos[has])[grp] - pos[has]) / others, 0.0)
-            out[has, col + 7] = np.log(n)
+            same = np.bincount(grp).astype(np.float64)[grp]  # lines of the page with this first token
+            others = np.maximum(same - 1.0, 1.0)
+            out[has, col + 5] = np.where(same > 1, (np.bincount(grp, weights=z[has])[grp] - z[has]) / others, 0.0)
+            out[has, col + 6] = np.where(same > 1, (np.bincount(grp, weights=pos[has])[grp] - pos[has]) / others,
+                                         0.0)
+            out[has, col + 7] = np.log(same)
     return out
 
 
