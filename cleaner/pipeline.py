@@ -18,6 +18,7 @@ import hashlib
 import json
 import multiprocessing as mp
 import multiprocessing.pool
+import signal
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -213,7 +214,15 @@ _WORKER: _Worker | None = None  # set only inside pool processes, by _init_worke
 def _init_worker(config: CleanerConfig, model: StripModel | None, templates: TemplateStats | None,
                  finish: Finish | None, spool: str | None) -> None:
     global _WORKER
+    # Ctrl-C is the main process's to handle: it stops the pool, whose terminate() sends SIGTERM, which
+    # unwinds the worker (a half-written output's temp file is removed) and exits without a traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     _WORKER = _Worker(config, model, templates, finish, spool)
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _pool_prepare(block: Block) -> tuple[list[_Row], np.ndarray | None, SpooledBatch | None]:
