@@ -586,7 +586,7 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     page_cjk = np.bincount(page, weights=cc[:, CJK], minlength=n_pages) / np.maximum(page_chars, 1.0)
     # a related-links or comments section opened after the page's first prose line (cue words only name
     # a section: the model learns how far it reaches)
-    cue = pa.section_cue[idx]
+    cue = pa.section_cue[idx] & ~pa.ends_sentence[idx]  # a section's title does not end a sentence
     prose_row = np.flatnonzero((chars >= PROSE_CHARS) & pa.ends_sentence[idx])
     first_prose = np.full(n_pages, m)
     np.minimum.at(first_prose, page[prose_row], prose_row)
