@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,8 +92,14 @@ class ShingleSpool:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def remove_orphans(parent: str) -> int:
-    """Remove spool folders under ``parent`` whose process no longer runs (left by a killed run).
+#: a folder is an orphan only when nothing in it changed for this long: a process id says nothing about a
+#: run in another PID namespace (a container) sharing the temporary folder
+ORPHAN_AGE_S = 3600.0
+
+
+def remove_orphans(parent: str, min_age_s: float = ORPHAN_AGE_S) -> int:
+    """Remove spool folders under ``parent`` whose process no longer runs (left by a killed run) and whose
+    files have not changed for ``min_age_s`` seconds.
 
     POSIX only: elsewhere a process cannot be probed harmlessly, and nothing is removed.
     """
@@ -109,12 +116,18 @@ def remove_orphans(parent: str) -> int:
             continue
         path = Path(parent, name)
         try:
-            if path.is_dir() and not path.is_symlink() and path.stat().st_uid == os.getuid():
+            if path.is_dir() and not path.is_symlink() and path.stat().st_uid == os.getuid() \
+                    and time.time() - _last_change(path) >= min_age_s:
                 shutil.rmtree(path, ignore_errors=True)
                 removed += 1
         except OSError:
             continue
     return removed
+
+
+def _last_change(folder: Path) -> float:
+    """The latest modification time of ``folder`` and the files in it."""
+    return max([folder.stat().st_mtime, *(f.stat().st_mtime for f in folder.iterdir())])
 
 
 def _running(pid: int) -> bool:

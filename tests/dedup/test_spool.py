@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -85,11 +86,16 @@ def test_orphan_folders_of_dead_processes_are_removed(tmp_path: Path) -> None:
     orphan = tmp_path / f"cleaner-shingles-{int(dead.stdout)}-abc123"
     live = tmp_path / f"cleaner-shingles-{os.getppid()}-def456"
     other = tmp_path / "cleaner-shingles-notapid"
-    for folder in (orphan, live, other):
+    recent = tmp_path / f"cleaner-shingles-{int(dead.stdout)}-recent"  # a run in another PID namespace?
+    hour_ago = time.time() - 3700
+    for folder in (orphan, live, other, recent):
         folder.mkdir()
         (folder / "x.u64").write_bytes(b"\0" * 8)
+        if folder is not recent:
+            os.utime(folder / "x.u64", (hour_ago, hour_ago))
+            os.utime(folder, (hour_ago, hour_ago))
     assert remove_orphans(str(tmp_path)) == 1
-    assert not orphan.exists() and live.exists() and other.exists()
+    assert not orphan.exists() and live.exists() and other.exists() and recent.exists()
 
 
 def _corpus(path: Path, n: int = 300) -> Path:
