@@ -4,6 +4,8 @@ A page is turned into UTF-32 code points once; character classes come from a loo
 per-line counts from ``np.bincount`` over a line id per character.  Tokens are runs of word
 characters (each CJK ideograph is a token of its own) and are hashed with a polynomial prefix hash
 mod 2**64, so that the learned function-word set can be matched without a per-token Python loop.
+The one word list is the multilingual section cues of :data:`.assemble.CUES`, read only on short
+lines that name a related-links or comments section.
 """
 from __future__ import annotations
 
