@@ -42,19 +42,20 @@ class LineNet:
     w2: np.ndarray
     b2: float
 
-    _folded: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False,
-                                                                      compare=False)
+    _folded: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False, compare=False)
 
     def logits(self, x: np.ndarray) -> np.ndarray:
+        # float64 on purpose: a row's score must not depend on the other rows of the batch. BLAS sums in
+        # an order that depends on the matrix shape, and float32 rounding then moved scores between a
+        # page stripped alone and in a batch (--jobs and batch sizes must give identical outputs).
         if self._folded is None:  # standardization folded into the first layer: one pass over x, not three
             w = self.w1 / self.std[:, None]
-            self._folded = (w.astype(np.float32), (self.b1 - self.mean @ w).astype(np.float32),
-                            self.w2.astype(np.float32))
-        w1, b1, w2 = self._folded
-        h = x.astype(np.float32) @ w1
+            self._folded = (w, self.b1 - self.mean @ w)
+        w1, b1 = self._folded
+        h = x @ w1
         h += b1
         np.maximum(h, 0.0, out=h)
-        out: np.ndarray = (h @ w2).astype(np.float64) + self.b2
+        out: np.ndarray = h @ self.w2 + self.b2
         return out
 
     def to_dict(self) -> dict[str, Any]:
