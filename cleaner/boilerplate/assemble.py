@@ -185,11 +185,12 @@ def cues_many(lines: list[str]) -> np.ndarray:
 
 def name_reasons_many(texts: list[str], page: np.ndarray, starts: np.ndarray, ends: np.ndarray,
                       row_start: np.ndarray, first: np.ndarray, last: np.ndarray, keep: np.ndarray,
-                      repeated: np.ndarray, adjacent_dup: np.ndarray, bullet: np.ndarray, ntok: np.ndarray
-                      ) -> np.ndarray:
+                      repeated: np.ndarray, adjacent_dup: np.ndarray, bullet: np.ndarray, ntok: np.ndarray,
+                      cues: np.ndarray) -> np.ndarray:
     """Reason (a :data:`REASONS` index) of each non-blank line of a batch (meaningful for removed ones).
 
-    Per line: its page, offsets in the page's text, and the first row of its page (``row_start``); per
+    Per line: its page, offsets in the page's text, the first row of its page (``row_start``) and its
+    :func:`cues_many` code (``cues``, computed with the line arrays); per
     page: the main region's ``first`` and ``last`` line (page-local).  Lines before the main region are
     navigation, page header, footer or repeated headlines; after it starts, a removed line with a cue
     opens a section (navigation cues only after the region) that lasts until a kept line of the region.
@@ -199,10 +200,7 @@ def name_reasons_many(texts: list[str], page: np.ndarray, starts: np.ndarray, en
     f, la = first[page], last[page]
     removed = ~keep
     before = local < f
-    cand = np.flatnonzero(removed & (ends - starts <= 80))
-    cue = np.full(m, -1, dtype=np.int64)
-    cue[cand] = cues_many([texts[p][a:b] for p, a, b in zip(page[cand].tolist(), starts[cand].tolist(),
-                                                          ends[cand].tolist(), strict=True)])
+    cue = np.where(removed, cues.astype(np.int64), -1)
     has_cue = cue >= 0
     pre = np.where((cue == FOOTER) & (local > 0), FOOTER,
                    np.where(repeated, REPEATED,

@@ -108,7 +108,7 @@ class PageArrays:
     line_ptr: np.ndarray  # (n_pages + 1,) line ranges per page
     page_len: np.ndarray  # (n_pages,) length of each page's text
     lowered: np.ndarray  # (n_pages,) bool: tokens were hashed lowercased (lowercasing kept the page's length)
-    section_cue: np.ndarray  # per line, bool: a short line naming a related-links or comments section
+    cue: np.ndarray  # per line: the :data:`.assemble.REASONS` index a short line's cue words name, -1 for none
 
     @property
     def n_lines(self) -> int:
@@ -299,21 +299,22 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     starts, ends = astarts - page_off, aends - page_off
     return PageArrays(starts, ends, astops - page_off, nonspace, cls_counts, sent_ends,
                       linky, commas, ends_sentence, bullet_start, indent, toks, line_ptr,
-                      b.page_end - b.page_start, lowered, _section_cues(texts, line_ptr, starts, ends, nonspace))
+                      b.page_end - b.page_start, lowered, _cues(texts, line_ptr, starts, ends, nonspace))
 
 
-def _section_cues(texts: list[str], line_ptr: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                  nonspace: np.ndarray) -> np.ndarray:
-    """Per line: a short line whose cue words open a related-links or comments section ("Related",
-    "اقرأ أيضا", "Комментарии"; :data:`.assemble.CUES`)."""
-    out = np.zeros(starts.size, dtype=bool)
+def _cues(texts: list[str], line_ptr: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+          nonspace: np.ndarray) -> np.ndarray:
+    """Per line: the reason a short line's cue words name ("Related", "اقرأ أيضا", "Комментарии", "©";
+    :func:`.assemble.cues_many`) as a :data:`.assemble.REASONS` index, -1 for none.  Read by the section
+    features and, for removed lines, by :func:`.assemble.name_reasons_many`."""
+    out = np.full(starts.size, -1, dtype=np.int8)
     short = np.flatnonzero((nonspace > 0) & (ends - starts <= MAX_CUE_CHARS))
     if short.size == 0:
         return out
     page = np.repeat(np.arange(len(texts)), np.diff(line_ptr))[short]
     codes = cues_many([texts[p][a:b] for p, a, b in zip(page.tolist(), starts[short].tolist(),
                                                          ends[short].tolist(), strict=True)])
-    out[short] = np.isin(codes, SECTION_CODES)
+    out[short] = codes
     return out
 
 
@@ -339,7 +340,7 @@ def select_lines(pa: PageArrays, pages: np.ndarray, lines: np.ndarray) -> PageAr
     return PageArrays(starts, starts + (pa.ends[lines] - pa.starts[lines]), starts + size, pa.nonspace[lines],
                       pa.cls_counts[lines], pa.sent_ends[lines], pa.linky[lines], pa.commas[lines],
                       pa.ends_sentence[lines], pa.bullet_start[lines], pa.indent[lines], toks, line_ptr,
-                      csum[line_ptr[1:]] - csum[line_ptr[:-1]], pa.lowered[pages], pa.section_cue[lines])
+                      csum[line_ptr[1:]] - csum[line_ptr[:-1]], pa.lowered[pages], pa.cue[lines])
 
 
 BASE_NAMES: tuple[str, ...] = (
@@ -588,7 +589,7 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     page_cjk = np.bincount(page, weights=cc[:, CJK], minlength=n_pages) / np.maximum(page_chars, 1.0)
     # a related-links or comments section opened after the page's first prose line (cue words only name
     # a section: the model learns how far it reaches)
-    cue = pa.section_cue[idx] & ~pa.ends_sentence[idx]  # a section's title does not end a sentence
+    cue = np.isin(pa.cue[idx], SECTION_CODES) & ~pa.ends_sentence[idx]  # a section's title does not end a sentence
     prose_row = np.flatnonzero((chars >= PROSE_CHARS) & pa.ends_sentence[idx])
     first_prose = np.full(n_pages, m)
     np.minimum.at(first_prose, page[prose_row], prose_row)

@@ -218,7 +218,7 @@ class Stripper:
                 glue[p] = Removal(g[0], g[1], "glued_headline", 1.0)
         row_start = view.row_ptr[page]
         codes = name_reasons_many(texts, page, starts, ends, row_start, first, last, keep,
-                                  later & keep[view.first_row], adjacent, pa.bullet_start[idx], ntok)
+                                  later & keep[view.first_row], adjacent, pa.bullet_start[idx], ntok, pa.cue[idx])
         codes[header] = REASONS.index("page_header")
         codes[np.arange(m) - row_start >= secondary[page]] = REASONS.index("secondary_article")
         codes[template] = REASONS.index("site_template")
