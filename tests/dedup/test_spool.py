@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from dedup_helpers import variants
 
 from cleaner.config import CleanerConfig
 from cleaner.dedup import Deduper, DedupParams
@@ -21,22 +22,9 @@ from cleaner.io.readers import JsonlSource
 from cleaner.pipeline import clean
 
 
-def _variants(n: int, seed: int = 0) -> list[str]:
-    """A base text and copies with 2% to 30% of their words replaced: pairs on both sides of 0.8."""
-    rng = np.random.default_rng(seed)
-    base = [f"w{i}" for i in rng.integers(0, 10**6, 600)]
-    out = [" ".join(base)]
-    for k in range(n - 1):
-        words = list(base)
-        for j in rng.choice(len(words), int((0.02 + 0.28 * k / max(1, n - 2)) * len(words) / 5), replace=False):
-            words[j] = f"x{k}_{j}"
-        out.append(" ".join(words))
-    return out
-
-
 def test_spooled_batches_read_back_as_the_stored_sets(tmp_path: Path) -> None:
     params = DedupParams()
-    texts = _variants(9) + ["", "one two"]
+    texts = variants(9) + ["", "one two"]
     _, first = signatures_and_shingles(texts[:5], params)
     _, second = signatures_and_shingles(texts[5:], params)
     spooled, kept = ShingleStore(), ShingleStore()
@@ -63,7 +51,7 @@ def test_spooled_batches_read_back_as_the_stored_sets(tmp_path: Path) -> None:
 
 def test_deduper_verdicts_equal_with_spooled_or_passed_shingles(tmp_path: Path) -> None:
     params = DedupParams(exact_verify=True)
-    texts = _variants(24, seed=3)
+    texts = variants(24, seed=3)
     verdicts = []
     with ShingleSpool(str(tmp_path)) as spool:
         writer = SpoolWriter(spool.folder)
@@ -99,7 +87,7 @@ def test_orphan_folders_of_dead_processes_are_removed(tmp_path: Path) -> None:
 
 
 def _corpus(path: Path, n: int = 300) -> Path:
-    texts = _variants(40, seed=5)
+    texts = variants(40, seed=5)
     rows = [{"id": f"p{i}", "text": texts[i % len(texts)] + f" page {i}"} for i in range(n)]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path

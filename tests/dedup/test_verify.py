@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from dedup_helpers import variants
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,20 +16,6 @@ from cleaner.dedup.engine import find_pairs
 from cleaner.dedup.minhash import estimate_pairs, signatures_and_shingles
 from cleaner.dedup.shingle import exact_jaccard, shingle_batch, shingle_sets
 from cleaner.dedup.verify import ShingleStore, exact_window, verified_similarity
-
-
-def _variants(n: int, seed: int = 0) -> list[str]:
-    """A base text and copies with 2% to 30% of their words replaced: pairs on both sides of 0.8."""
-    rng = np.random.default_rng(seed)
-    base = [f"w{i}" for i in rng.integers(0, 10**6, 600)]
-    out = [" ".join(base)]
-    for k in range(n - 1):
-        words = list(base)
-        share = 0.02 + 0.28 * k / max(1, n - 2)
-        for j in rng.choice(len(words), int(share * len(words) / 5), replace=False):
-            words[j] = f"x{k}_{j}"
-        out.append(" ".join(words))
-    return out
 
 
 def _add(d: Deduper, texts: list[str], ids: list[str] | None = None, with_shingles: bool = True, **kw: Any) -> None:
@@ -46,7 +33,7 @@ def test_window_is_centred_on_the_threshold_and_exact_verify_covers_everything()
 
 
 def test_default_decides_pairs_near_the_threshold_by_exact_jaccard() -> None:
-    texts = _variants(40)
+    texts = variants(40)
     params = DedupParams()
     sets = shingle_sets(texts, params.ngram)
     sigs = compute_signatures(texts, params)
@@ -63,7 +50,7 @@ def test_default_decides_pairs_near_the_threshold_by_exact_jaccard() -> None:
 
 
 def test_deduper_default_matches_exact_verify_and_estimate_without_shingles() -> None:
-    texts = _variants(40, seed=3)
+    texts = variants(40, seed=3)
     verdicts = {}
     for name, params, shingles in (("default", DedupParams(), True), ("exact", DedupParams(exact_verify=True), True),
                                    ("estimate", DedupParams(), False)):
@@ -81,7 +68,7 @@ def test_deduper_default_matches_exact_verify_and_estimate_without_shingles() ->
 
 
 def test_shingles_given_by_texts_sets_or_batch_agree_and_batches_may_lack_them() -> None:
-    texts = _variants(20, seed=5)
+    texts = variants(20, seed=5)
     params = DedupParams()
     results = []
     for how in ("batch", "texts", "sets"):
@@ -118,7 +105,7 @@ def test_store_reads_back_sorted_unique_sets() -> None:
 
 
 def test_verified_similarity_is_the_rule_of_verify_pairs() -> None:
-    texts = _variants(30, seed=8)
+    texts = variants(30, seed=8)
     params = DedupParams()
     sigs, batch = signatures_and_shingles(texts, params)
     sets = batch.sets()
@@ -130,7 +117,7 @@ def test_verified_similarity_is_the_rule_of_verify_pairs() -> None:
 
 
 def test_indexed_documents_are_verified_by_the_estimate(tmp_path: Path) -> None:
-    texts = _variants(12, seed=9)
+    texts = variants(12, seed=9)
     params = DedupParams()
     index = tmp_path / "i.sqlite"
     d = Deduper(params, index=index)
@@ -157,7 +144,7 @@ def _clusters(texts: list[str], ids: list[str], keep: str, lengths: list[int], f
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10**6))
 def test_shuffled_input_gives_the_same_survivors_for_order_free_policies(seed: int) -> None:
-    groups = [_variants(6, seed=g) for g in range(4)]
+    groups = [variants(6, seed=g) for g in range(4)]
     texts = [t for g in groups for t in g] + [groups[0][0], groups[1][0]]  # exact copies: every key ties
     n = len(texts)
     ids = [f"p{(k * 37) % n:02d}" for k in range(n)]
@@ -175,7 +162,7 @@ def test_shuffled_input_gives_the_same_survivors_for_order_free_policies(seed: i
 
 
 def test_ties_break_by_id_not_position() -> None:
-    base = _variants(1)[0]
+    base = variants(1)[0]
     verdicts: list[DupInfo] = []
     for keep in ("longest", "cleanest", "field:x"):
         d = Deduper(DedupParams(), keep=keep)
@@ -207,7 +194,7 @@ def test_spark_sort_key_orders_like_survivor_order_with_ids(lengths: list[int], 
 
 
 def test_resolve_is_final() -> None:
-    texts = _variants(6, seed=2)
+    texts = variants(6, seed=2)
     d = Deduper(DedupParams())
     _add(d, texts)
     first = d.resolve()
