@@ -16,9 +16,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from strip_quality import f1_of, load, load_score, predict  # noqa: E402
+from strip_quality import f1_of, load, load_score, predict, site_templates  # noqa: E402
 
-from cleaner.boilerplate import TemplateStats  # noqa: E402
 from cleaner.boilerplate.train import train_model  # noqa: E402
 
 LANGS = ("zh", "ru", "el", "pl", "ar")
@@ -31,18 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     score = load_score(args.eval_dir)
     data = {name: load(args.eval_dir / f"{name}.jsonl") for name in ("seeds", "wcxb-dev", "daniel-dev")}
-    templates = TemplateStats()
-    for r in data["daniel-dev"]:
-        templates.add_page(str(r["site"]), r["page_text"])
+    templates = site_templates(data["daniel-dev"])
     report = {}
     for lang in args.lang or LANGS:
         t0 = time.time()
-        rows = [r for rs in data.values() for r in rs if r.get("lang") != lang]
-        train_templates = TemplateStats()
-        for r in rows:
-            if r.get("site"):
-                train_templates.add_page(str(r["site"]), r["page_text"])
-        model = train_model(rows, templates=train_templates)
+        model = train_model([r for rs in data.values() for r in rs if r.get("lang") != lang])
         test = [r for rs in data.values() for r in rs if r.get("lang") == lang]
         report[lang] = f1_of(score, test, predict(model, test, templates))
         print(f"{lang}: {report[lang]} ({time.time() - t0:.0f}s)", file=sys.stderr)

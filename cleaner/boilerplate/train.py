@@ -243,10 +243,9 @@ def train_model(rows: list[Mapping[str, Any]], templates: TemplateStats | None =
         if not isinstance(row.get("page_text"), str) or not isinstance(row.get("gold_text"), str):
             raise ValueError(f"row {n}: page_text and gold_text must be strings")
     if templates is None:
+        with_site = [row for row in rows if row.get("site")]
         templates = TemplateStats()
-        for row in rows:
-            if row.get("site"):
-                templates.add_page(str(row["site"]), str(row["page_text"]))
+        templates.add_pages([str(row["site"]) for row in with_site], [str(row["page_text"]) for row in with_site])
     model = StripModel(function_words=learn_function_words(rows), decoder=decoder or Decoder())
     owners: list[tuple[int, int, np.ndarray]] = []
     x, y, w = build_matrix(rows, model, templates, seed=seed, owners=owners)
