@@ -1,4 +1,5 @@
-"""The article's edges: a dateline block between headline and body, and a source line after the body.
+"""The article's edges: paragraphs at the page's top and bottom, a dateline block between headline and
+body, and a source line after the body.
 
 Both rules look only at punctuation and digit patterns and at where a line sits relative to the main
 body, never at words, so they carry over to any language.
@@ -38,6 +39,25 @@ def dateline_header(texts: Sequence[str], keep: np.ndarray, body: np.ndarray, pr
         if keep[i] and _DATELINE.search(texts[i]):
             return [j for j in range(i, start) if keep[j]]
     return []
+
+
+def edge_paragraphs(keep: np.ndarray, prose: np.ndarray) -> list[int]:
+    """The page's first and last lines when the model removed them but kept the two lines next to them
+    and all three are prose: a paragraph that opens or closes a run of kept paragraphs is the article's.
+
+    The model scores a page's top and bottom lines low (pages open with menus and end with footers), and
+    stripping repeats until nothing changes: without this rule a page whose text opens or ends on its
+    article could lose a paragraph to each pass, until a line scored high enough stopped it.
+    """
+    n = keep.size
+    if n < 3:
+        return []
+    out = []
+    if prose[:3].all() and not keep[0] and keep[1:3].all():
+        out.append(0)
+    if prose[-3:].all() and not keep[-1] and keep[-3:-1].all():
+        out.append(n - 1)
+    return out
 
 
 def attribution_after(texts: Sequence[str], keep: np.ndarray, blocked: np.ndarray, last: int) -> int | None:

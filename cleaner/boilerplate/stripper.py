@@ -9,7 +9,7 @@ import numpy as np
 
 from ..document import Removal, apply_removals, normalize_spans
 from .assemble import OTHER, REASONS, glued_tail, main_region, name_reasons_many, viterbi
-from .edges import attribution_after, dateline_header, minor_tail
+from .edges import attribution_after, dateline_header, edge_paragraphs, minor_tail
 from .features import BATCH_PAGES, Batch, PageArrays, batch_arrays, group_stats, line_features, select_lines
 from .model import StripModel, first_tokens
 from .templates import TemplateStats, keyed_lines
@@ -306,6 +306,7 @@ def _keep_page(pg: _Page, switch_cost: float
     keep = viterbi(pg.logits, switch_cost) & ~forced
     if not keep.any():  # the switch costs left nothing: keep the lines that score as content on their own
         keep = (pg.logits > 0) & ~forced
+    keep[edge_paragraphs(keep, pg.prose & ~forced)] = True
     lengths = pg.ends - pg.starts
     first, last, later_segs = main_region(keep, pg.body, lengths, GAP)
     secondary = _secondary_start(keep, pg.body, pg.keys, pg.twice, last, later_segs, lengths)

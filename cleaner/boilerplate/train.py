@@ -76,9 +76,16 @@ def line_labels(page_text: str, gold_text: str, line_spans: Sequence[tuple[int, 
     return out
 
 
-def learn_function_words(rows: Sequence[Mapping[str, Any]], per_lang: int = 150) -> np.ndarray:
-    """The tokens most pages of each language use in their article text (hashes, sorted)."""
+def learn_function_words(rows: Sequence[Mapping[str, Any]], per_lang: int = 150, min_pages: int = 20) -> np.ndarray:
+    """The tokens most pages of each language use in their article text (hashes, sorted).
+
+    Only languages with at least ``min_pages`` labelled pages get words: over a few pages the most shared
+    tokens are their topic (five pages on one story share its names), and a line about the same topic,
+    a related link or a caption, would then read as article text.  Lines of other languages have no
+    function words, as a language the model never saw.
+    """
     df: dict[str, Counter[int]] = {}
+    pages: Counter[str] = Counter()
     for row in rows:
         gold = str(row.get("gold_text") or "")
         if not gold.strip():
@@ -86,9 +93,11 @@ def learn_function_words(rows: Sequence[Mapping[str, Any]], per_lang: int = 150)
         lang = str(row.get("lang") or "unknown")
         pa = page_arrays(gold)
         df.setdefault(lang, Counter()).update(set(pa.tokens.hashes.tolist()))
+        pages[lang] += 1
     words: set[int] = set()
-    for counter in df.values():
-        words.update(h for h, _ in counter.most_common(per_lang))
+    for lang, counter in df.items():
+        if pages[lang] >= min_pages:
+            words.update(h for h, _ in counter.most_common(per_lang))
     return np.sort(np.array(sorted(words), dtype=np.uint64))
 
 

@@ -1,10 +1,10 @@
-"""The article-edge rules: dateline block under the headline, source line after the body."""
+"""The article-edge rules: paragraphs at the page's edges, dateline block, source line after the body."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from cleaner.boilerplate.edges import attribution_after, dateline_header, minor_tail
+from cleaner.boilerplate.edges import attribution_after, dateline_header, edge_paragraphs, minor_tail
 
 
 def arr(*bits: int) -> np.ndarray:
@@ -73,3 +73,24 @@ def test_minor_tail_drops_stray_kept_lines_after_the_last_block() -> None:
     body = arr(1, 1, 0, 0, 0, 0)
     assert minor_tail(keep, body, np.full(6, 100), 1, [], 200.0, 0.1, 3) == [5]
     assert minor_tail(keep, body, np.full(6, 100), 1, [], 200.0, 0.1, 4) == []
+
+
+def test_edge_paragraphs_are_kept_next_to_kept_paragraphs() -> None:
+    prose = arr(1, 1, 1, 1, 1)
+    assert edge_paragraphs(arr(0, 1, 1, 1, 1), prose) == [0]
+    assert edge_paragraphs(arr(1, 1, 1, 1, 0), prose) == [4]
+    assert edge_paragraphs(arr(0, 1, 1, 1, 0), prose) == [0, 4]
+
+
+@pytest.mark.parametrize("keep, prose", [
+    ("11111", "11111"),  # kept already
+    ("00111", "11111"),  # the next paragraph was removed too: not a run of kept paragraphs
+    ("01011", "11111"),
+    ("01110", "11011"),  # a caption or subheading next to the line
+    ("01111", "01111"),  # the first line is not prose (a menu)
+    ("11110", "11110"),  # nor the last (a footer link)
+    ("01", "11"),  # fewer than three lines
+    ("00000", "00000"),
+])
+def test_edge_paragraphs_leave(keep: str, prose: str) -> None:
+    assert edge_paragraphs(arr(*map(int, keep)), arr(*map(int, prose))) == []

@@ -94,3 +94,22 @@ def test_train_small() -> None:
     assert m.net is not None and len(m.training_digest) == 64
     out = Stripper(m).strip(PAGE)
     assert isinstance(apply_removals(PAGE, out.removals), str)
+
+
+def test_function_words_need_enough_pages_of_a_language() -> None:
+    from cleaner.boilerplate.features import page_arrays
+    from cleaner.boilerplate.train import learn_function_words
+
+    def token(word: str) -> int:
+        return int(page_arrays(word).tokens.hashes[0])
+
+    # 25 English pages share their function words, each on its own topic; five pages of another
+    # language all tell one story, so what they share most is its names
+    rows = [{"lang": "en", "gold_text": f"The report on topic{i} said that it is in the town of place{i}."}
+            for i in range(25)]
+    rows += [{"lang": "xx", "gold_text": f"lavrov moscow nato summit{i}"} for i in range(5)]
+    words = set(learn_function_words(rows, per_lang=10).tolist())
+    assert {token("the"), token("that"), token("in")} <= words
+    assert token("topic3") not in words
+    assert not {token("lavrov"), token("moscow")} & words
+    assert token("lavrov") in set(learn_function_words(rows, per_lang=10, min_pages=5).tolist())
