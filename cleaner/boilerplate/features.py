@@ -497,6 +497,27 @@ def group_stats(page: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nd
     return out_count, out_first
 
 
+def group_counts(page: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per element: how often its value occurs on its page (the counts of :func:`group_stats`).
+
+    With ``page`` ascending (a batch's tokens) each page is sorted on its own: a page's values fit in the CPU
+    caches, and counts need no stable sort.
+    """
+    if values.size == 0 or not (page[1:] >= page[:-1]).all():
+        return group_stats(page, values)[0]
+    out = np.empty(values.size, dtype=np.int64)
+    bounds = [0, *(np.flatnonzero(page[1:] != page[:-1]) + 1).tolist(), values.size]
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        v = values[a:b]
+        order = np.argsort(v)
+        sv = v[order]
+        head = np.ones(sv.size, dtype=bool)
+        head[1:] = sv[1:] != sv[:-1]
+        group = np.cumsum(head) - 1
+        out[order + a] = np.bincount(group)[group]
+    return out
+
+
 def _shift(m: np.ndarray, off: int, local: np.ndarray, size: np.ndarray, out: np.ndarray) -> None:
     """Rows shifted by ``off`` within their page, written to ``out``; rows with no neighbour there are
     zeros with ``pad`` set."""
@@ -513,8 +534,8 @@ def _shift(m: np.ndarray, off: int, local: np.ndarray, size: np.ndarray, out: np
 
 def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
                   fw_sorted: np.ndarray, use_fw: bool | np.ndarray = True,
-                  known: np.ndarray | None = None, dups: tuple[np.ndarray, np.ndarray] | None = None
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  known: np.ndarray | None = None, dups: tuple[np.ndarray, np.ndarray] | None = None,
+                  spare: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Feature matrix over the non-blank lines of a batch: ``(line_indices, X, row_ptr)``.
 
     ``keys`` are the normalized-line hashes (0 for blank), ``tshare`` the share of the site's pages
@@ -522,7 +543,8 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     corpus statistics were known (default: ``tshare is not None``), ``fw_sorted`` the sorted hashes of
     the learned function words, ``use_fw`` whether to use them (one flag, or one per page), ``dups`` the
     :func:`group_stats` of the rows' keys when the caller has them.  Page ``p`` owns rows
-    ``row_ptr[p]:row_ptr[p + 1]``.
+    ``row_ptr[p]:row_ptr[p + 1]``.  ``X`` has ``spare`` more columns after the features, left for the
+    caller to fill (the line model's second stage writes its inputs there).
     """
     n_pages = pa.n_pages
     idx = np.flatnonzero(pa.nonspace > 0)
@@ -531,7 +553,7 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     page_of_line = pa.page_of_line
     row_ptr = np.searchsorted(idx, pa.line_ptr)
     if m == 0:
-        return idx, np.zeros((0, len(names))), row_ptr
+        return idx, np.zeros((0, len(names) + spare)), row_ptr
     page = page_of_line[idx]
     size = np.diff(row_ptr)[page]
     local = np.arange(m) - row_ptr[page]
@@ -552,7 +574,7 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     else:
         is_fw = np.zeros(hashes.size, dtype=bool)
     fw_all = np.bincount(tok_line, weights=is_fw, minlength=n_lines)
-    tok_count, _ = group_stats(tok_page, hashes)
+    tok_count = group_counts(tok_page, hashes)
     tf = np.bincount(tok_line, weights=np.log(tok_count), minlength=n_lines) if hashes.size else np.zeros(n_lines)
     ntok = ntok_all[idx]
     k = keys[idx]
@@ -612,7 +634,8 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
         (k == first_long_key[page]) & (np.arange(m) > first_long_row[page]), cue, below_cue, np.zeros(m),
     )).astype(np.float64)
     # the blocks of the feature matrix are written in place, in feature_names() order
-    x = np.empty((m, len(names)))
+    x = np.empty((m, len(names) + spare))
+    x[:, len(names):] = 0.0
     nbase = base.shape[1]
     x[:, :nbase] = base
     for blk, off in enumerate(OFFSETS, start=1):
@@ -644,5 +667,5 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
                                   known.astype(np.float64)))
     x[:, col:col + len(PAGE_NAMES)] = page_feats[page]
     col += len(PAGE_NAMES)
-    x[:, col:] = long_range_many(chars, pa.ends_sentence[idx], row_ptr)
+    x[:, col:col + len(LONG_NAMES)] = long_range_many(chars, pa.ends_sentence[idx], row_ptr)
     return idx, x, row_ptr
