@@ -219,18 +219,22 @@ def hash_token(token: str) -> int:
     return int(token_hashes(cps, np.array([0]), np.array([cps.size]))[0])
 
 
-def _first_last(lid: np.ndarray, pos: np.ndarray, n_lines: int) -> tuple[np.ndarray, np.ndarray]:
-    """First and last ``pos`` per line for positions sorted by line (-1 where a line has none)."""
-    first = np.full(n_lines, -1, dtype=np.int64)
-    last = np.full(n_lines, -1, dtype=np.int64)
-    if lid.size:
-        head = np.ones(lid.size, dtype=bool)
-        head[1:] = lid[1:] != lid[:-1]
-        tail = np.ones(lid.size, dtype=bool)
-        tail[:-1] = head[1:]
-        first[lid[head]] = pos[head]
-        last[lid[tail]] = pos[tail]
-    return first, last
+def _first_in_lines(pos: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The first of the ascending positions ``pos`` in each line ``[starts, ends)``, -1 where a line has none."""
+    if pos.size == 0:
+        return np.full(starts.size, -1, dtype=np.int64)
+    j = np.searchsorted(pos, starts)
+    at = pos[np.minimum(j, pos.size - 1)]
+    return np.where((j < pos.size) & (at < ends), at, -1)
+
+
+def _last_in_lines(pos: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The last of the ascending positions ``pos`` in each line ``[starts, ends)``, -1 where a line has none."""
+    if pos.size == 0:
+        return np.full(starts.size, -1, dtype=np.int64)
+    j = np.searchsorted(pos, ends) - 1
+    at = pos[np.maximum(j, 0)]
+    return np.where((j >= 0) & (at >= starts), at, -1)
 
 
 def page_arrays(text: str) -> PageArrays:
@@ -257,32 +261,29 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
         cls = cls.copy()
         cls[astral] = np.where((cps[astral] >= 0x20000) & (cps[astral] <= 0x3FFFF), CJK, SYMBOL)
     flags = flag_t[bmp]
-    marker = np.bincount(astarts, minlength=cps.size + 1)
-    line_of = np.cumsum(marker[:-1]) - 1
-    inside = (cps != 10) & (cps != 13)  # excludes the line-break characters
-    lid = line_of[inside]
-    c = cls[inside]
-    f = flags[inside]
-    cls_counts = np.bincount(lid * N_CLASSES + c, minlength=n_lines * N_CLASSES).reshape(n_lines, N_CLASSES)
+    # every character belongs to a line (its break characters, CR and LF, included: they are spaces)
+    line_of = np.repeat(np.arange(n_lines), np.diff(np.append(astarts, cps.size)))
+    cls_counts = np.bincount(line_of * N_CLASSES + cls, minlength=n_lines * N_CLASSES).reshape(n_lines, N_CLASSES)
+    cls_counts[:, SPACE] -= astops - aends  # the breaks are no part of the line
     nonspace = cls_counts[:, 1:].sum(axis=1)
-    sent_ends = np.bincount(lid, weights=(f & 1) > 0, minlength=n_lines)
-    linky = np.bincount(lid, weights=(f & 4) > 0, minlength=n_lines)
-    commas = np.bincount(lid, weights=(f & 16) > 0, minlength=n_lines)
-    pos = np.flatnonzero(inside)
-    significant = (c != SPACE) & ((f & 2) == 0)
-    _, last = _first_last(lid[significant], pos[significant], n_lines)
+    marked = np.flatnonzero(flags & (1 | 4 | 16))  # the few characters that end sentences, link or separate
+    mflags, mline = flags[marked], line_of[marked]
+    sent_ends = np.bincount(mline, weights=(mflags & 1) > 0, minlength=n_lines)
+    linky = np.bincount(mline, weights=(mflags & 4) > 0, minlength=n_lines)
+    commas = np.bincount(mline, weights=(mflags & 16) > 0, minlength=n_lines)
+    nonsp = cls != SPACE
+    last = _last_in_lines(np.flatnonzero(nonsp & ((flags & 2) == 0)), astarts, aends)  # closers aside
     ends_sentence = np.zeros(n_lines, dtype=bool)
     ok = last >= 0
     ends_sentence[ok] = (flags[last[ok]] & 1) > 0
-    nonsp = c != SPACE
-    first, _ = _first_last(lid[nonsp], pos[nonsp], n_lines)
+    first = _first_in_lines(np.flatnonzero(nonsp), astarts, aends)
     has = first >= 0
     bullet_start = np.zeros(n_lines, dtype=bool)
     bullet_start[has] = (flags[first[has]] & 8) > 0
     indent = np.where(has, first - astarts, 0)
     # tokens: runs of word characters; every CJK character is a token of its own; none spans two pages
     bound = b.boundary()
-    word = (cls == LOWER) | (cls == UPPER) | (cls == DIGIT) | (cls == CJK) | (cls == MARK)
+    word = np.array([c in (LOWER, UPPER, DIGIT, CJK, MARK) for c in range(N_CLASSES)])[cls]
     is_cjk = cls == CJK
     cut = is_cjk | bound[:-1]  # a token starts here whatever precedes it
     prev_word = np.zeros(cps.size, dtype=bool)

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.boilerplate import StripModel
-from cleaner.boilerplate.features import group_counts, group_stats
+from cleaner.boilerplate.features import (CJK, N_CLASSES, SPACE, SYMBOL, batch_arrays, char_tables, codepoints,
+                                          group_counts, group_stats, line_bounds)
 from cleaner.boilerplate.model import first_tokens
 from cleaner.boilerplate.stripper import analyse_many
 
@@ -37,3 +38,40 @@ def test_line_scores_with_spare_columns_equal_the_copying_path(default_model: St
     first = first_tokens(view.pa, view.idx)
     want = default_model.line_logits(view.x, view.row_ptr, first)
     assert np.array_equal(default_model.line_logits(wide.x, wide.row_ptr, first), want)
+
+
+def _char_class(cp: int) -> tuple[int, int]:
+    cls, flags = char_tables()
+    if cp > 0xFFFF:
+        return (CJK if 0x20000 <= cp <= 0x3FFFF else SYMBOL), 0
+    return int(cls[cp]), int(flags[cp])
+
+
+def _line_reference(line: str) -> tuple[list[int], int, int, int, bool, bool, int]:
+    """A line's class counts, sentence ends, link-like and comma characters, whether it ends a sentence,
+    whether it opens with a bullet and its indent, character by character."""
+    classes = [_char_class(ord(ch)) for ch in line]
+    counts = [sum(1 for c, _ in classes if c == k) for k in range(N_CLASSES)]
+    significant = [f for c, f in classes if c != SPACE and not f & 2]
+    nonspace = [(i, f) for i, (c, f) in enumerate(classes) if c != SPACE]
+    return (counts, sum(1 for _, f in classes if f & 1), sum(1 for _, f in classes if f & 4),
+            sum(1 for _, f in classes if f & 16), bool(significant and significant[-1] & 1),
+            bool(nonspace and nonspace[0][1] & 8), nonspace[0][0] if nonspace else 0)
+
+
+PIECES = ["a", "Б", " ", "\t", "\n", "\r", "\r\n", ".", "!", "»", ")", ",", "؟", "|", "•", "-", "1", "中",
+          "\u0301", "\u200f", "\U0001F600", "\U00020000", "\u3000", "‼"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=30).map("".join), min_size=1, max_size=5))
+def test_line_arrays_count_each_lines_characters(texts: list[str]) -> None:
+    pa = batch_arrays(texts)
+    want = []
+    for text in texts:
+        starts, ends, _ = line_bounds(codepoints(text))
+        want += [_line_reference(text[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    got = list(zip(pa.cls_counts.tolist(), pa.sent_ends.tolist(), pa.linky.tolist(), pa.commas.tolist(),
+                   pa.ends_sentence.tolist(), pa.bullet_start.tolist(), pa.indent.tolist(), strict=True))
+    assert [(list(c), int(s), int(k), int(m), e, b, i) for c, s, k, m, e, b, i in got] == want
+    assert pa.nonspace.tolist() == [sum(w[0][1:]) for w in want]
