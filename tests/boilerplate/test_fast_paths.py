@@ -12,6 +12,9 @@ from cleaner.boilerplate.features import (CJK, N_CLASSES, SPACE, SYMBOL, batch_a
                                           group_counts, group_stats, line_bounds)
 from cleaner.boilerplate.model import first_tokens
 from cleaner.boilerplate.stripper import analyse_many
+from cleaner.boilerplate.templates import key_of, keyed_lines
+from cleaner.text.fingerprint import normalize
+from cleaner.text.segment import lines
 
 
 @settings(max_examples=150, deadline=None)
@@ -75,3 +78,16 @@ def test_line_arrays_count_each_lines_characters(texts: list[str]) -> None:
                    pa.ends_sentence.tolist(), pa.bullet_start.tolist(), pa.indent.tolist(), strict=True))
     assert [(list(c), int(s), int(k), int(m), e, b, i) for c, s, k, m, e, b, i in got] == want
     assert pa.nonspace.tolist() == [sum(w[0][1:]) for w in want]
+
+
+KEY_PIECES = ["a", "B", " ", "  ", "\t", "\n", "\r", "\r\n", ",", "ß", "Σ", "ﻻ", "Ａ", "١", "ـ", "\u064b", "\u200f",
+              "\u00a0", "\u2028", "x\u0301", "\ufb01", "\U0001F600"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(KEY_PIECES), max_size=25).map("".join), min_size=1, max_size=5))
+def test_line_keys_of_a_batch_are_each_lines_normalized_key(texts: list[str]) -> None:
+    keys, ptr, _ = keyed_lines(texts)
+    want = [key_of(normalize(ln.text)) for text in texts for ln in lines(text)]
+    assert keys.tolist() == want
+    assert np.diff(ptr).tolist() == [len(lines(text)) for text in texts]
