@@ -10,12 +10,13 @@ pages, so results do not depend on ``--jobs``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from ..errors import ModelError
-from ..text.fingerprint import codepoint_table, nfkc_many, normalize
+from ..text.fingerprint import EXPANDS, casefold_table, nfkc_many, normalize
 from .features import BATCH_PAGES, Batch, batch_line_bounds, codepoints, line_bounds, token_hashes
 
 #: A line is a template line when at least this share of the site's pages hold it ...
@@ -46,12 +47,18 @@ def keyed_lines(texts: list[str] | Batch) -> tuple[np.ndarray, np.ndarray, np.nd
     batch = texts if isinstance(texts, Batch) else Batch.of(texts)
     texts = batch.texts
     line_ptr = batch.lines()[3]
-    norms = [t.casefold() for t in nfkc_many(texts, batch.cps, batch.page_end)]
-    nbatch = Batch.of(norms)
-    ncps = nbatch.cps
-    mapped = codepoint_table()[ncps]
-    nl = (ncps == 10) | (ncps == 13)
-    mapped[nl] = ncps[nl]
+    pre = nfkc_many(texts, batch.cps, batch.page_end)
+    # casefold and fold as one lookup; NFKC returns a text already in NFKC itself, so the code points are
+    # read again only when it changed a text, and only a text with a code point that casefolds to several
+    # (ß -> ss) is casefolded in Python
+    nbatch = batch if all(a is b for a, b in zip(pre, texts, strict=True)) else Batch.of(pre)
+    fold = _line_fold_table()
+    mapped = fold[nbatch.cps]
+    expanding = np.flatnonzero(mapped == EXPANDS)
+    if expanding.size:
+        redo = set(np.searchsorted(nbatch.page_end, expanding, side="right").tolist())
+        nbatch = Batch.of([t.casefold() if p in redo else t for p, t in enumerate(pre)])
+        mapped = fold[nbatch.cps]
     # characters the fold drops (diacritics, format characters) are rare: positions shift past them
     dropped = np.flatnonzero(mapped == 0)
     folded = np.delete(mapped, dropped) if dropped.size else mapped
@@ -83,6 +90,14 @@ def keyed_lines(texts: list[str] | Batch) -> tuple[np.ndarray, np.ndarray, np.nd
         else:
             parts.append(h[fptr[p]:fptr[p + 1]])
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64), line_ptr, by_line
+
+
+@lru_cache(maxsize=1)
+def _line_fold_table() -> np.ndarray:
+    """:func:`~cleaner.text.fingerprint.casefold_table` with CR and LF kept: they end lines, not words."""
+    table = casefold_table().copy()
+    table[10], table[13] = 10, 13
+    return table
 
 
 def _key_chars(folded: np.ndarray, line_starts: np.ndarray, page_start: np.ndarray, page_end: np.ndarray

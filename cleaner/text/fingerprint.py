@@ -79,6 +79,39 @@ def codepoint_table() -> np.ndarray:
     return table
 
 
+#: in :func:`casefold_table`: the code point casefolds to several characters
+EXPANDS = 0xFFFFFFFF
+
+
+@lru_cache(maxsize=1)
+def casefold_table() -> np.ndarray:
+    """Casefold then :func:`codepoint_table` as one lookup; :data:`EXPANDS` marks code points that casefold to
+    several.
+
+    ``str.casefold`` maps each code point on its own (no context), so for code points whose casefold
+    is one character the two lookups compose into one table; the rare texts holding a code
+    point that casefolds to several (``ß`` -> ``ss``) are casefolded in Python instead.
+    """
+    table = codepoint_table()
+    fold = table.copy()
+    cps = _all_codepoints(0x80)
+    # Casefold every code point in one call: NUL separators keep them apart (NUL folds to itself).
+    spaced = np.zeros(2 * len(cps) - 1, dtype=np.uint32)
+    spaced[::2] = cps
+    folded = np.frombuffer(spaced.tobytes().decode("utf-32-le").casefold().encode("utf-32-le"), dtype=np.uint32)
+    seps = np.flatnonzero(folded == 0)
+    starts = np.concatenate(([0], seps + 1))
+    lengths = np.concatenate((seps, [len(folded)])) - starts
+    fold[cps] = np.where(lengths == 1, table[folded[starts]], np.uint32(EXPANDS))
+    fold[0x41:0x5B] = table[0x61:0x7B]  # ASCII capitals
+    return fold
+
+
+def _all_codepoints(start: int) -> np.ndarray:
+    """uint32 code points from ``start`` to U+10FFFF, surrogates left out (they are not characters)."""
+    return np.concatenate((np.arange(start, 0xD800), np.arange(0xE000, 0x110000))).astype(np.uint32)
+
+
 def fold_codepoints(codepoints: np.ndarray) -> np.ndarray:
     """Fold an array of code points: map through :func:`codepoint_table` and drop deleted ones.
 
