@@ -148,8 +148,16 @@ def cues_many(lines: list[str]) -> np.ndarray:
 
     The short lines are joined and lowercased once and each word looked for in the joined text; a line
     takes the first reason (in ``CUES`` order) with a word in it, as :func:`cue_of` does.  Lines whose
-    lowercase has another length are looked at one by one.
+    lowercase has another length are looked at one by one.  A line printed several times (a menu on every
+    page of a site) is looked at once.
     """
+    index: dict[str, int] = {}
+    which = np.fromiter((index.setdefault(t, len(index)) for t in lines), dtype=np.int64, count=len(lines))
+    return _distinct_cues(list(index))[which]
+
+
+def _distinct_cues(lines: list[str]) -> np.ndarray:
+    """:func:`cues_many` of lines that are all different."""
     out = np.full(len(lines), -1, dtype=np.int64)
     short = [i for i, t in enumerate(lines) if len(t) <= 80]
     if not short:
