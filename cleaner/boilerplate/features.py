@@ -66,6 +66,47 @@ def char_tables() -> tuple[np.ndarray, np.ndarray]:
     return cls, flags
 
 
+#: in :func:`lower_table`: lowercasing this code point depends on its neighbours (capital sigma) or gives
+#: several characters (dotted capital I)
+NOT_ONE = 0xFFFFFFFF
+
+
+@lru_cache(maxsize=1)
+def lower_table() -> np.ndarray:
+    """``str.lower`` of each BMP code point on its own as a lookup table (uint32), :data:`NOT_ONE` where that
+    is not the lowercase in every text."""
+    cps = np.concatenate((np.arange(1, 0xD800), np.arange(0xE000, 0x10000))).astype(np.uint32)  # NUL is itself
+    spaced = np.zeros(2 * cps.size - 1, dtype=np.uint32)  # NUL between code points: one str.lower call
+    spaced[::2] = cps
+    low = np.frombuffer(spaced.tobytes().decode("utf-32-le").lower().encode("utf-32-le"), dtype=np.uint32)
+    seps = np.flatnonzero(low == 0)
+    starts = np.concatenate(([0], seps + 1))
+    lengths = np.concatenate((seps, [low.size])) - starts
+    table = np.arange(0x10000, dtype=np.uint32)
+    table[cps] = np.where(lengths == 1, low[starts], np.uint32(NOT_ONE))
+    table[0x3A3] = NOT_ONE  # capital sigma lowercases to final sigma at the end of a word
+    return table
+
+
+def lowercased(b: Batch) -> tuple[np.ndarray, np.ndarray]:
+    """``(cps, lowered)``: the code points of the batch with each text lowercased by ``str.lower``, or left as
+    it is when its lowercase has another length, and per text whether it was lowercased.
+
+    A lookup table lowercases the texts whose characters all lowercase on their own to one character in
+    the BMP (nearly all); the others go through ``str.lower``.
+    """
+    cps = b.cps
+    lcps = lower_table()[np.minimum(cps, 0xFFFF)]
+    odd = np.flatnonzero((lcps == NOT_ONE) | (cps > 0xFFFF))
+    lowered = np.ones(len(b.texts), dtype=bool)
+    for p in np.unique(np.searchsorted(b.page_end, odd, side="right")).tolist():
+        text, a, z = b.texts[p], int(b.page_start[p]), int(b.page_end[p])
+        low = text.lower()
+        lowered[p] = len(low) == len(text)
+        lcps[a:z] = codepoints(low) if lowered[p] else cps[a:z]
+    return lcps, lowered
+
+
 @lru_cache(maxsize=16)
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return powers_mod64(int(_HASH_BASE), n), powers_mod64(pow(int(_HASH_BASE), -1, 1 << 64), n)
@@ -249,10 +290,7 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     cps = b.cps
     astarts, aends, astops, line_ptr = b.lines()
     n_lines = astarts.size
-    lows = [t.lower() for t in texts]
-    lowered = np.fromiter((len(lo) == len(t) for lo, t in zip(lows, texts, strict=True)), dtype=bool,
-                          count=len(texts))
-    lcps = codepoints("".join(lo if same else t for lo, t, same in zip(lows, texts, lowered.tolist(), strict=True)))
+    lcps, lowered = lowercased(b)
     cls_t, flag_t = char_tables()
     bmp = np.minimum(cps, 0xFFFF)
     cls = cls_t[bmp]
@@ -370,13 +408,19 @@ WINDOW = 5
 
 
 def feature_names() -> list[str]:
+    """The columns of :func:`line_features`, in order."""
+    return list(_feature_names())
+
+
+@lru_cache(maxsize=1)
+def _feature_names() -> tuple[str, ...]:
     names = list(BASE_NAMES)
     for off in OFFSETS:
         names += [f"{n}@{off:+d}" for n in BASE_NAMES]
     names += [f"{n}@mean{WINDOW}" for n in BASE_NAMES]
     names += [f"{n}@before" for n in ("log_chars", "ends_sentence", "fw_density")]
     names += [f"{n}@after" for n in ("log_chars", "ends_sentence", "fw_density")]
-    return names + list(PAGE_NAMES) + list(LONG_NAMES)
+    return (*names, *PAGE_NAMES, *LONG_NAMES)
 
 
 def long_range(chars: np.ndarray, ends_sentence: np.ndarray) -> np.ndarray:
@@ -550,7 +594,7 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     n_pages = pa.n_pages
     idx = np.flatnonzero(pa.nonspace > 0)
     m = idx.size
-    names = feature_names()
+    names = _feature_names()
     page_of_line = pa.page_of_line
     row_ptr = np.searchsorted(idx, pa.line_ptr)
     if m == 0:
@@ -612,7 +656,9 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     page_cjk = np.bincount(page, weights=cc[:, CJK], minlength=n_pages) / np.maximum(page_chars, 1.0)
     # a related-links or comments section opened after the page's first prose line (cue words only name
     # a section: the model learns how far it reaches)
-    cue = np.isin(pa.cue[idx], SECTION_CODES) & ~pa.ends_sentence[idx]  # a section's title does not end a sentence
+    cue_code = pa.cue[idx]
+    # a section's title does not end a sentence
+    cue = np.logical_or.reduce([cue_code == c for c in SECTION_CODES]) & ~pa.ends_sentence[idx]
     prose_row = np.flatnonzero((chars >= PROSE_CHARS) & pa.ends_sentence[idx])
     first_prose = np.full(n_pages, m)
     np.minimum.at(first_prose, page[prose_row], prose_row)

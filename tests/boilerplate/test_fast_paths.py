@@ -8,8 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.boilerplate import StripModel
-from cleaner.boilerplate.features import (CJK, N_CLASSES, SPACE, SYMBOL, batch_arrays, char_tables, codepoints,
-                                          group_counts, group_stats, line_bounds)
+from cleaner.boilerplate.features import (CJK, N_CLASSES, NOT_ONE, SPACE, SYMBOL, Batch, batch_arrays, char_tables,
+                                          codepoints, group_counts, group_stats, line_bounds, lower_table,
+                                          lowercased)
 from cleaner.boilerplate.model import first_tokens
 from cleaner.boilerplate.stripper import analyse_many
 from cleaner.boilerplate.templates import key_of, keyed_lines
@@ -91,3 +92,23 @@ def test_line_keys_of_a_batch_are_each_lines_normalized_key(texts: list[str]) ->
     want = [key_of(normalize(ln.text)) for text in texts for ln in lines(text)]
     assert keys.tolist() == want
     assert np.diff(ptr).tolist() == [len(lines(text)) for text in texts]
+
+
+CASE_PIECES = ["A", "b", " ", "Σ", "ΑΣ", "ς", "İ", "I", "ẞ", "Ꭰ", "ǅ", "\x00", "\U0001F600", "\U00010400", "中", "\n"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(CASE_PIECES), max_size=12).map("".join), min_size=1, max_size=5))
+def test_lowercased_code_points_are_str_lower(texts: list[str]) -> None:
+    cps, lowered = lowercased(Batch.of(texts))
+    want = [t.lower() if len(t.lower()) == len(t) else t for t in texts]
+    assert cps.tolist() == codepoints("".join(want)).tolist()
+    assert lowered.tolist() == [len(t.lower()) == len(t) for t in texts]
+
+
+def test_the_lower_table_lowercases_each_code_point_as_str_lower() -> None:
+    table = lower_table()
+    for cp in range(0x10000):
+        if 0xD800 <= cp <= 0xDFFF or table[cp] == NOT_ONE:
+            continue
+        assert chr(int(table[cp])) == chr(cp).lower(), hex(cp)
