@@ -51,7 +51,7 @@ def keyed_lines(texts: list[str] | Batch) -> tuple[np.ndarray, np.ndarray, np.nd
     # casefold and fold as one lookup; NFKC returns a text already in NFKC itself, so the code points are
     # read again only when it changed a text, and only a text with a code point that casefolds to several
     # (ß -> ss) is casefolded in Python
-    nbatch = batch if all(a is b for a, b in zip(pre, texts, strict=True)) else Batch.of(pre)
+    nbatch = _with_texts(batch, pre)
     fold = _line_fold_table()
     mapped = fold[nbatch.cps]
     expanding = np.flatnonzero(mapped == EXPANDS)
@@ -90,6 +90,19 @@ def keyed_lines(texts: list[str] | Batch) -> tuple[np.ndarray, np.ndarray, np.nd
         else:
             parts.append(h[fptr[p]:fptr[p + 1]])
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64), line_ptr, by_line
+
+
+def _with_texts(batch: Batch, texts: list[str]) -> Batch:
+    """The batch of ``texts``, where a text that is the batch's own (the same object) keeps its code points."""
+    changed = [p for p, (new, old) in enumerate(zip(texts, batch.texts, strict=True)) if new is not old]
+    if not changed:
+        return batch
+    parts = [batch.cps[a:b] for a, b in zip(batch.page_start.tolist(), batch.page_end.tolist(), strict=True)]
+    for p in changed:
+        parts[p] = codepoints(texts[p])
+    lens = np.fromiter((part.size for part in parts), dtype=np.int64, count=len(parts))
+    ends = np.cumsum(lens)
+    return Batch(texts, np.concatenate(parts), ends - lens, ends)
 
 
 @lru_cache(maxsize=1)
