@@ -679,7 +679,7 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
         prev_blank[idx], next_blank[idx], chars / np.maximum(max_chars, 1.0)[page],
         (csum_chars[:-1] - csum_chars[row_ptr[page]]) / total_chars[page],
         (k == first_long_key[page]) & (np.arange(m) > first_long_row[page]), cue, below_cue, np.zeros(m),
-    )).astype(np.float64)
+    )).astype(np.float64, copy=False)
     # the blocks of the feature matrix are written in place, in feature_names() order
     x = np.empty((m, len(names) + spare))
     x[:, len(names):] = 0.0
