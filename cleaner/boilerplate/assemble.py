@@ -152,9 +152,9 @@ def cues_many(lines: list[str]) -> np.ndarray:
     lowercase has another length are looked at one by one.  A line printed several times (a menu on every
     page of a site) is looked at once.
     """
-    index: dict[str, int] = {}
-    which = np.fromiter((index.setdefault(t, len(index)) for t in lines), dtype=np.int64, count=len(lines))
-    return _distinct_cues(list(index))[which]
+    distinct = list(dict.fromkeys(lines))
+    index = dict(zip(distinct, range(len(distinct)), strict=True))
+    return _distinct_cues(distinct)[np.fromiter(map(index.__getitem__, lines), dtype=np.int64, count=len(lines))]
 
 
 def _distinct_cues(lines: list[str]) -> np.ndarray:

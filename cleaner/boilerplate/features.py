@@ -338,22 +338,19 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     starts, ends = astarts - page_off, aends - page_off
     return PageArrays(starts, ends, astops - page_off, nonspace, cls_counts, sent_ends,
                       linky, commas, ends_sentence, bullet_start, indent, toks, line_ptr,
-                      b.page_end - b.page_start, lowered, _cues(texts, line_ptr, starts, ends, nonspace))
+                      b.page_end - b.page_start, lowered, _cues("".join(texts), astarts, aends, nonspace))
 
 
-def _cues(texts: list[str], line_ptr: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-          nonspace: np.ndarray) -> np.ndarray:
+def _cues(joined: str, starts: np.ndarray, ends: np.ndarray, nonspace: np.ndarray) -> np.ndarray:
     """Per line: the reason a short line's cue words name ("Related", "اقرأ أيضا", "Комментарии", "©";
     :func:`.assemble.cues_many`) as a :data:`.assemble.REASONS` index, -1 for none.  Read by the section
-    features and, for removed lines, by :func:`.assemble.name_reasons_many`."""
+    features and, for removed lines, by :func:`.assemble.name_reasons_many`.  ``starts`` and ``ends`` are
+    offsets in ``joined``, the batch's texts joined."""
     out = np.full(starts.size, -1, dtype=np.int8)
     short = np.flatnonzero((nonspace > 0) & (ends - starts <= MAX_CUE_CHARS))
     if short.size == 0:
         return out
-    page = np.repeat(np.arange(len(texts)), np.diff(line_ptr))[short]
-    codes = cues_many([texts[p][a:b] for p, a, b in zip(page.tolist(), starts[short].tolist(),
-                                                         ends[short].tolist(), strict=True)])
-    out[short] = codes
+    out[short] = cues_many(list(map(joined.__getitem__, map(slice, starts[short].tolist(), ends[short].tolist()))))
     return out
 
 

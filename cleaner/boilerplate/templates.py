@@ -120,7 +120,7 @@ def _key_chars(folded: np.ndarray, line_starts: np.ndarray, page_start: np.ndarr
     n = folded.size
     sp = folded == 0x20
     brk = (folded == 10) | (folded == 13)
-    keep = ~(sp | brk)
+    keep: np.ndarray = ~(sp | brk)
     page_bound = np.zeros(n + 1, dtype=bool)
     page_bound[page_start] = True
     page_bound[page_end] = True

@@ -8,9 +8,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.boilerplate import StripModel
-from cleaner.boilerplate.features import (CJK, N_CLASSES, NOT_ONE, SPACE, SYMBOL, Batch, batch_arrays, char_tables,
-                                          codepoints, group_counts, group_stats, line_bounds, lower_table,
-                                          lowercased)
+from cleaner.boilerplate.features import (
+    CJK,
+    N_CLASSES,
+    NOT_ONE,
+    SPACE,
+    SYMBOL,
+    Batch,
+    batch_arrays,
+    char_tables,
+    codepoints,
+    group_counts,
+    group_stats,
+    line_bounds,
+    lower_table,
+    lowercased,
+)
 from cleaner.boilerplate.model import first_tokens
 from cleaner.boilerplate.stripper import analyse_many
 from cleaner.boilerplate.templates import key_of, keyed_lines
