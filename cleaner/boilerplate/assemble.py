@@ -84,38 +84,38 @@ def cue_of(line: str) -> str | None:
 def segments(keep: np.ndarray, body: np.ndarray, gap: int) -> list[tuple[int, int]]:
     """Runs of strong kept lines separated by fewer than ``gap`` removed lines (isolated kept lines
     inside a removed run do not break it), as ``(first, last)`` non-blank line indices."""
+    heads, tails = _segment_bounds(keep, body, gap)
+    return list(zip(heads.tolist(), tails.tolist(), strict=True))
+
+
+def _segment_bounds(keep: np.ndarray, body: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`segments` as arrays of first and last lines."""
     strong = np.flatnonzero(keep & body)
     if strong.size == 0:
-        return []
-    removed_before = np.concatenate(([0], np.cumsum(~keep)))
+        return strong, strong
+    removed = np.cumsum(~keep)  # removed lines up to each line
     # a segment ends where at least ``gap`` lines were removed between two strong lines
-    cut = np.flatnonzero(removed_before[strong[1:]] - removed_before[strong[:-1] + 1] >= gap)
-    heads = strong[np.concatenate(([0], cut + 1))].tolist()
-    tails = strong[np.append(cut, strong.size - 1)].tolist()
-    return list(zip(heads, tails, strict=True))
+    cut = np.flatnonzero(removed[strong[1:]] - removed[strong[:-1]] >= gap)
+    return strong[np.concatenate(([0], cut + 1))], strong[np.append(cut, strong.size - 1)]
 
 
 def main_region(keep: np.ndarray, body: np.ndarray, lengths: np.ndarray, gap: int
                 ) -> tuple[int, int, list[tuple[int, int]]]:
     """``(first, last, later_segments)``: the main article is the first segment holding at least half as
     much text as the largest one; kept lines before it (headline, lead) belong to it."""
-    segs = segments(keep, body, gap)
-    if not segs:
+    heads, tails = _segment_bounds(keep, body, gap)
+    if heads.size == 0:
         kept = np.flatnonzero(keep)
         return (int(kept[0]), int(kept[-1]), []) if kept.size else (0, -1, [])
-    csum = np.concatenate(([0], np.cumsum(np.where(keep, lengths, 0))))
-    sizes = [int(csum[b + 1] - csum[a]) for a, b in segs]
-    big = max(sizes)
-    j = next(n for n, size in enumerate(sizes) if size >= 0.5 * big)
-    first, last = segs[j]
-    if j == 0:
-        kept_before = np.flatnonzero(keep[:first])
-        first = int(kept_before[0]) if kept_before.size else first
-    else:
-        prev_end = segs[j - 1][1]
-        kept_before = np.flatnonzero(keep[prev_end + 1:first]) + prev_end + 1
-        first = int(kept_before[0]) if kept_before.size else first
-    return first, last, segs[j + 1:]
+    kept_chars = np.cumsum(np.where(keep, lengths, 0))
+    sizes = kept_chars[tails] - kept_chars[heads] + lengths[heads]  # a segment's first line is kept
+    j = int(np.argmax(sizes >= 0.5 * sizes.max()))
+    first, last = int(heads[j]), int(tails[j])
+    start = int(tails[j - 1]) + 1 if j else 0  # kept lines after the previous segment lead into this one
+    kept_before = np.flatnonzero(keep[start:first])
+    if kept_before.size:
+        first = start + int(kept_before[0])
+    return first, last, list(zip(heads[j + 1:].tolist(), tails[j + 1:].tolist(), strict=True))
 
 
 def glued_tail(line: str) -> int | None:

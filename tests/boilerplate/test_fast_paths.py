@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.boilerplate import StripModel
+from cleaner.boilerplate.assemble import main_region
 from cleaner.boilerplate.features import (
     CJK,
     N_CLASSES,
@@ -125,3 +126,33 @@ def test_the_lower_table_lowercases_each_code_point_as_str_lower() -> None:
         if 0xD800 <= cp <= 0xDFFF or table[cp] == NOT_ONE:
             continue
         assert chr(int(table[cp])) == chr(cp).lower(), hex(cp)
+
+
+def _main_region_reference(keep: np.ndarray, body: np.ndarray, lengths: np.ndarray, gap: int
+                           ) -> tuple[int, int, list[tuple[int, int]]]:
+    """The main region by lists: segments of strong lines, the first holding half the largest one's text."""
+    strong = [i for i in range(keep.size) if keep[i] and body[i]]
+    if not strong:
+        kept = [i for i in range(keep.size) if keep[i]]
+        return (kept[0], kept[-1], []) if kept else (0, -1, [])
+    segs = [[strong[0], strong[0]]]
+    for a, b in zip(strong, strong[1:], strict=False):
+        if sum(1 for i in range(a + 1, b) if not keep[i]) >= gap:
+            segs.append([b, b])
+        else:
+            segs[-1][1] = b
+    sizes = [sum(int(lengths[i]) for i in range(a, b + 1) if keep[i]) for a, b in segs]
+    j = next(n for n, size in enumerate(sizes) if size >= 0.5 * max(sizes))
+    first, last = segs[j]
+    start = segs[j - 1][1] + 1 if j else 0
+    first = next((i for i in range(start, first) if keep[i]), first)
+    return first, last, [(a, b) for a, b in segs[j + 1:]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.booleans(), st.integers(1, 300)), max_size=60), st.integers(1, 4))
+def test_main_region_is_the_first_large_segment(lines: list[tuple[bool, bool, int]], gap: int) -> None:
+    keep = np.array([k for k, _, _ in lines], dtype=bool)
+    body = np.array([b for _, b, _ in lines], dtype=bool)
+    lengths = np.array([n for _, _, n in lines], dtype=np.int64)
+    assert main_region(keep, body, lengths, gap) == _main_region_reference(keep, body, lengths, gap)
