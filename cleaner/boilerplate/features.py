@@ -247,8 +247,10 @@ def token_hashes(word_cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> 
     n = word_cps.size
     pw, ipw = _powers_for(n + 1)
     with np.errstate(over="ignore"):
-        prefix = np.zeros(n + 1, dtype=np.uint64)
-        np.cumsum(word_cps.astype(np.uint64) * pw[:n], dtype=np.uint64, out=prefix[1:])
+        prefix = np.empty(n + 1, dtype=np.uint64)
+        prefix[0] = 0
+        np.multiply(word_cps, pw[:n], out=prefix[1:], dtype=np.uint64)  # no temporary arrays
+        np.cumsum(prefix[1:], out=prefix[1:])
         h: np.ndarray = (prefix[ends] - prefix[starts]) * ipw[starts]
         h ^= (ends - starts).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     return h
