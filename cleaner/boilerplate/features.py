@@ -303,7 +303,9 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     flags = flag_t[bmp]
     # every character belongs to a line (its break characters, CR and LF, included: they are spaces)
     line_of = np.repeat(np.arange(n_lines), np.diff(np.append(astarts, cps.size)))
-    cls_counts = np.bincount(line_of * N_CLASSES + cls, minlength=n_lines * N_CLASSES).reshape(n_lines, N_CLASSES)
+    code = line_of * N_CLASSES
+    code += cls
+    cls_counts = np.bincount(code, minlength=n_lines * N_CLASSES).reshape(n_lines, N_CLASSES)
     cls_counts[:, SPACE] -= astops - aends  # the breaks are no part of the line
     nonspace = cls_counts[:, 1:].sum(axis=1)
     marked = np.flatnonzero(flags & (1 | 4 | 16))  # the few characters that end sentences, link or separate
@@ -691,7 +693,9 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     np.cumsum(base, axis=0, out=csum[1:])
     lo = np.maximum(local - WINDOW, 0) + row_ptr[page]
     hi = np.minimum(local + WINDOW + 1, size) + row_ptr[page]
-    x[:, col:col + nbase] = (csum[hi] - csum[lo]) / (hi - lo)[:, None]
+    mean = x[:, col:col + nbase]
+    np.subtract(csum[hi], csum[lo], out=mean)
+    mean /= (hi - lo)[:, None]
     col += nbase
     sel = [BASE_NAMES.index(n) for n in ("log_chars", "ends_sentence", "fw_density")]
     cs = csum[:, sel]
