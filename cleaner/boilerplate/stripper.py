@@ -414,11 +414,10 @@ def _removed_second_article(keys: np.ndarray, twice: np.ndarray, prose: np.ndarr
     if last < 0:
         return None
     m = keys.size
+    after = slice(last + 1, m)
+    short_twice = np.flatnonzero(twice[after] & (lengths[after] >= 10) & (lengths[after] <= 200)) + last + 1
     seen: dict[int, int] = {}
-    for i in range(last + 1, m):
-        kk = int(keys[i])
-        if not twice[i] or not 10 <= lengths[i] <= 200:
-            continue
+    for i, kk in zip(short_twice.tolist(), keys[short_twice].tolist(), strict=True):
         if kk in seen and i - seen[kk] <= HEADLINE_REPEAT_SPAN:
             for j in range(i + 1, min(i + 7, m - 2)):
                 if prose[j:j + 3].all() and not keep[j:j + 3].any() and lengths[j:].sum() >= 400:

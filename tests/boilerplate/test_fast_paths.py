@@ -26,7 +26,7 @@ from cleaner.boilerplate.features import (
     lowercased,
 )
 from cleaner.boilerplate.model import first_tokens
-from cleaner.boilerplate.stripper import analyse_many
+from cleaner.boilerplate.stripper import HEADLINE_REPEAT_SPAN, _removed_second_article, analyse_many
 from cleaner.boilerplate.templates import key_of, keyed_lines
 from cleaner.text.fingerprint import normalize
 from cleaner.text.segment import lines
@@ -156,3 +156,32 @@ def test_main_region_is_the_first_large_segment(lines: list[tuple[bool, bool, in
     body = np.array([b for _, b, _ in lines], dtype=bool)
     lengths = np.array([n for _, _, n in lines], dtype=np.int64)
     assert main_region(keep, body, lengths, gap) == _main_region_reference(keep, body, lengths, gap)
+
+
+def _removed_second_article_reference(keys: np.ndarray, twice: np.ndarray, prose: np.ndarray, keep: np.ndarray,
+                                      last: int, lengths: np.ndarray) -> int | None:
+    """The second-article rule line by line."""
+    if last < 0:
+        return None
+    seen: dict[int, int] = {}
+    for i in range(last + 1, keys.size):
+        if not twice[i] or not 10 <= lengths[i] <= 200:
+            continue
+        if int(keys[i]) in seen and i - seen[int(keys[i])] <= HEADLINE_REPEAT_SPAN:
+            for j in range(i + 1, min(i + 7, keys.size - 2)):
+                if prose[j:j + 3].all() and not keep[j:j + 3].any() and lengths[j:].sum() >= 400:
+                    return seen[int(keys[i])]
+        seen.setdefault(int(keys[i]), i)
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.booleans(), st.booleans(), st.booleans(),
+                          st.sampled_from([5, 10, 50, 200, 201])), max_size=40), st.integers(-1, 10))
+def test_removed_second_article_reads_the_short_lines_printed_twice(
+        lines: list[tuple[int, bool, bool, bool, int]], last: int) -> None:
+    keys = np.array([k for k, *_ in lines], dtype=np.uint64)
+    twice, prose, keep = (np.array([row[n] for row in lines], dtype=bool) for n in (1, 2, 3))
+    lengths = np.array([row[4] for row in lines], dtype=np.int64)
+    args = (keys, twice, prose, keep, min(last, keys.size - 1), lengths)
+    assert _removed_second_article(*args) == _removed_second_article_reference(*args)
