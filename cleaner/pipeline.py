@@ -281,7 +281,7 @@ class _Engine:
         if self.config.jobs > 1:
             method = _start_method()
             if method == "fork":  # built once here and shared copy-on-write, not once per worker of each pass
-                build_tables(casefold=self.config.dedup)
+                build_tables(casefold=self.config.dedup or self.config.strip)
             ctx = mp.get_context(method)
             self._pool = _Pool(self.config.jobs, _init_worker,
                                (self.config, self.model, self.templates, self.finish, self.spool), context=ctx)

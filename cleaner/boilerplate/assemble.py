@@ -84,38 +84,38 @@ def cue_of(line: str) -> str | None:
 def segments(keep: np.ndarray, body: np.ndarray, gap: int) -> list[tuple[int, int]]:
     """Runs of strong kept lines separated by fewer than ``gap`` removed lines (isolated kept lines
     inside a removed run do not break it), as ``(first, last)`` non-blank line indices."""
+    heads, tails = _segment_bounds(keep, body, gap)
+    return list(zip(heads.tolist(), tails.tolist(), strict=True))
+
+
+def _segment_bounds(keep: np.ndarray, body: np.ndarray, gap: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`segments` as arrays of first and last lines."""
     strong = np.flatnonzero(keep & body)
     if strong.size == 0:
-        return []
-    removed_before = np.concatenate(([0], np.cumsum(~keep)))
+        return strong, strong
+    removed = np.cumsum(~keep)  # removed lines up to each line
     # a segment ends where at least ``gap`` lines were removed between two strong lines
-    cut = np.flatnonzero(removed_before[strong[1:]] - removed_before[strong[:-1] + 1] >= gap)
-    heads = strong[np.concatenate(([0], cut + 1))].tolist()
-    tails = strong[np.append(cut, strong.size - 1)].tolist()
-    return list(zip(heads, tails, strict=True))
+    cut = np.flatnonzero(removed[strong[1:]] - removed[strong[:-1]] >= gap)
+    return strong[np.concatenate(([0], cut + 1))], strong[np.append(cut, strong.size - 1)]
 
 
 def main_region(keep: np.ndarray, body: np.ndarray, lengths: np.ndarray, gap: int
                 ) -> tuple[int, int, list[tuple[int, int]]]:
     """``(first, last, later_segments)``: the main article is the first segment holding at least half as
     much text as the largest one; kept lines before it (headline, lead) belong to it."""
-    segs = segments(keep, body, gap)
-    if not segs:
+    heads, tails = _segment_bounds(keep, body, gap)
+    if heads.size == 0:
         kept = np.flatnonzero(keep)
         return (int(kept[0]), int(kept[-1]), []) if kept.size else (0, -1, [])
-    csum = np.concatenate(([0], np.cumsum(np.where(keep, lengths, 0))))
-    sizes = [int(csum[b + 1] - csum[a]) for a, b in segs]
-    big = max(sizes)
-    j = next(n for n, size in enumerate(sizes) if size >= 0.5 * big)
-    first, last = segs[j]
-    if j == 0:
-        kept_before = np.flatnonzero(keep[:first])
-        first = int(kept_before[0]) if kept_before.size else first
-    else:
-        prev_end = segs[j - 1][1]
-        kept_before = np.flatnonzero(keep[prev_end + 1:first]) + prev_end + 1
-        first = int(kept_before[0]) if kept_before.size else first
-    return first, last, segs[j + 1:]
+    kept_chars = np.cumsum(np.where(keep, lengths, 0))
+    sizes = kept_chars[tails] - kept_chars[heads] + lengths[heads]  # a segment's first line is kept
+    j = int(np.argmax(sizes >= 0.5 * sizes.max()))
+    first, last = int(heads[j]), int(tails[j])
+    start = int(tails[j - 1]) + 1 if j else 0  # kept lines after the previous segment lead into this one
+    kept_before = np.flatnonzero(keep[start:first])
+    if kept_before.size:
+        first = start + int(kept_before[0])
+    return first, last, list(zip(heads[j + 1:].tolist(), tails[j + 1:].tolist(), strict=True))
 
 
 def glued_tail(line: str) -> int | None:
@@ -141,6 +141,7 @@ REASONS: tuple[str, ...] = ("other", "navigation", "page_header", "footer", "rep
                             "comments", "related_links", "site_template", "secondary_article")
 OTHER, NAVIGATION, PAGE_HEADER, FOOTER, REPEATED, CAPTION = range(6)
 _CUE_CODE = {reason: REASONS.index(reason) for reason in CUES}
+_ASCII_CUES = {reason: tuple(w for w in words if w.isascii()) for reason, words in CUES.items()}
 
 
 def cues_many(lines: list[str]) -> np.ndarray:
@@ -148,29 +149,44 @@ def cues_many(lines: list[str]) -> np.ndarray:
 
     The short lines are joined and lowercased once and each word looked for in the joined text; a line
     takes the first reason (in ``CUES`` order) with a word in it, as :func:`cue_of` does.  Lines whose
-    lowercase has another length are looked at one by one.
+    lowercase has another length are looked at one by one.  A line printed several times (a menu on every
+    page of a site) is looked at once.
     """
+    distinct = list(dict.fromkeys(lines))
+    index = dict(zip(distinct, range(len(distinct)), strict=True))
+    return _distinct_cues(distinct)[np.fromiter(map(index.__getitem__, lines), dtype=np.int64, count=len(lines))]
+
+
+def _distinct_cues(lines: list[str]) -> np.ndarray:
+    """:func:`cues_many` of lines that are all different.  ASCII lines are looked at apart, for the ASCII
+    words only (a word with another character cannot be in them, and the search in ASCII text is faster)."""
     out = np.full(len(lines), -1, dtype=np.int64)
     short = [i for i, t in enumerate(lines) if len(t) <= 80]
-    if not short:
-        return out
-    pieces = [lines[i] for i in short]
+    ascii_lines = [i for i in short if lines[i].isascii()]
+    other = [i for i in short if not lines[i].isascii()]
+    for group, cues in ((ascii_lines, _ASCII_CUES), (other, CUES)):
+        if group:
+            out[np.array(group, dtype=np.int64)] = _find_cues([lines[i] for i in group], cues)
+    return out
+
+
+def _find_cues(pieces: list[str], cues: dict[str, tuple[str, ...]]) -> list[int]:
+    """The first reason of ``cues`` (a :data:`REASONS` index, -1 for none) with a word in each piece."""
     joined = "\n".join(pieces)
     low = joined.lower()
     if len(low) != len(joined):  # a case mapping changed lengths: those lines one by one
-        odd = [j for j, t in enumerate(pieces) if len(t.lower()) != len(t)]
+        odd = {j for j, t in enumerate(pieces) if len(t.lower()) != len(t)}
+        rest = [j for j in range(len(pieces)) if j not in odd]
+        out = [-1] * len(pieces)
         for j in odd:
             cue = cue_of(pieces[j])
-            out[short[j]] = _CUE_CODE[cue] if cue is not None else -1
-        odd_set = set(odd)
-        short = [i for j, i in enumerate(short) if j not in odd_set]
-        pieces = [t for j, t in enumerate(pieces) if j not in odd_set]
-        if not pieces:
-            return out
-        low = "\n".join(pieces).lower()
+            out[j] = _CUE_CODE[cue] if cue is not None else -1
+        for j, code in zip(rest, _find_cues([pieces[j] for j in rest], cues) if rest else [], strict=True):
+            out[j] = code
+        return out
     starts = np.cumsum([0] + [len(t) + 1 for t in pieces]).tolist()  # offsets of the pieces in ``low``
     found = [-1] * len(pieces)
-    for reason, words in CUES.items():  # str.find of each word: about twice as fast as the regex alternations
+    for reason, words in cues.items():  # str.find of each word: about twice as fast as the regex alternations
         code = _CUE_CODE[reason]
         for word in words:
             at = low.find(word)
@@ -179,8 +195,7 @@ def cues_many(lines: list[str]) -> np.ndarray:
                 if found[j] < 0:
                     found[j] = code
                 at = low.find(word, starts[j + 1])  # the next line: one hit a line is enough
-    out[np.array(short, dtype=np.int64)] = found
-    return out
+    return found
 
 
 def name_reasons_many(texts: list[str], page: np.ndarray, starts: np.ndarray, ends: np.ndarray,

@@ -66,6 +66,47 @@ def char_tables() -> tuple[np.ndarray, np.ndarray]:
     return cls, flags
 
 
+#: in :func:`lower_table`: lowercasing this code point depends on its neighbours (capital sigma) or gives
+#: several characters (dotted capital I)
+NOT_ONE = 0xFFFFFFFF
+
+
+@lru_cache(maxsize=1)
+def lower_table() -> np.ndarray:
+    """``str.lower`` of each BMP code point on its own as a lookup table (uint32), :data:`NOT_ONE` where that
+    is not the lowercase in every text."""
+    cps = np.concatenate((np.arange(1, 0xD800), np.arange(0xE000, 0x10000))).astype(np.uint32)  # NUL is itself
+    spaced = np.zeros(2 * cps.size - 1, dtype=np.uint32)  # NUL between code points: one str.lower call
+    spaced[::2] = cps
+    low = np.frombuffer(spaced.tobytes().decode("utf-32-le").lower().encode("utf-32-le"), dtype=np.uint32)
+    seps = np.flatnonzero(low == 0)
+    starts = np.concatenate(([0], seps + 1))
+    lengths = np.concatenate((seps, [low.size])) - starts
+    table = np.arange(0x10000, dtype=np.uint32)
+    table[cps] = np.where(lengths == 1, low[starts], np.uint32(NOT_ONE))
+    table[0x3A3] = NOT_ONE  # capital sigma lowercases to final sigma at the end of a word
+    return table
+
+
+def lowercased(b: Batch) -> tuple[np.ndarray, np.ndarray]:
+    """``(cps, lowered)``: the code points of the batch with each text lowercased by ``str.lower``, or left as
+    it is when its lowercase has another length, and per text whether it was lowercased.
+
+    A lookup table lowercases the texts whose characters all lowercase on their own to one character in
+    the BMP (nearly all); the others go through ``str.lower``.
+    """
+    cps = b.cps
+    lcps = lower_table()[np.minimum(cps, 0xFFFF)]
+    odd = np.flatnonzero((lcps == NOT_ONE) | (cps > 0xFFFF))
+    lowered = np.ones(len(b.texts), dtype=bool)
+    for p in np.unique(np.searchsorted(b.page_end, odd, side="right")).tolist():
+        text, a, z = b.texts[p], int(b.page_start[p]), int(b.page_end[p])
+        low = text.lower()
+        lowered[p] = len(low) == len(text)
+        lcps[a:z] = codepoints(low) if lowered[p] else cps[a:z]
+    return lcps, lowered
+
+
 @lru_cache(maxsize=16)
 def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return powers_mod64(int(_HASH_BASE), n), powers_mod64(pow(int(_HASH_BASE), -1, 1 << 64), n)
@@ -206,8 +247,10 @@ def token_hashes(word_cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> 
     n = word_cps.size
     pw, ipw = _powers_for(n + 1)
     with np.errstate(over="ignore"):
-        prefix = np.zeros(n + 1, dtype=np.uint64)
-        np.cumsum(word_cps.astype(np.uint64) * pw[:n], dtype=np.uint64, out=prefix[1:])
+        prefix = np.empty(n + 1, dtype=np.uint64)
+        prefix[0] = 0
+        np.multiply(word_cps, pw[:n], out=prefix[1:], dtype=np.uint64)  # no temporary arrays
+        np.cumsum(prefix[1:], out=prefix[1:])
         h: np.ndarray = (prefix[ends] - prefix[starts]) * ipw[starts]
         h ^= (ends - starts).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     return h
@@ -219,18 +262,22 @@ def hash_token(token: str) -> int:
     return int(token_hashes(cps, np.array([0]), np.array([cps.size]))[0])
 
 
-def _first_last(lid: np.ndarray, pos: np.ndarray, n_lines: int) -> tuple[np.ndarray, np.ndarray]:
-    """First and last ``pos`` per line for positions sorted by line (-1 where a line has none)."""
-    first = np.full(n_lines, -1, dtype=np.int64)
-    last = np.full(n_lines, -1, dtype=np.int64)
-    if lid.size:
-        head = np.ones(lid.size, dtype=bool)
-        head[1:] = lid[1:] != lid[:-1]
-        tail = np.ones(lid.size, dtype=bool)
-        tail[:-1] = head[1:]
-        first[lid[head]] = pos[head]
-        last[lid[tail]] = pos[tail]
-    return first, last
+def _first_in_lines(pos: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The first of the ascending positions ``pos`` in each line ``[starts, ends)``, -1 where a line has none."""
+    if pos.size == 0:
+        return np.full(starts.size, -1, dtype=np.int64)
+    j = np.searchsorted(pos, starts)
+    at = pos[np.minimum(j, pos.size - 1)]
+    return np.where((j < pos.size) & (at < ends), at, -1)
+
+
+def _last_in_lines(pos: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The last of the ascending positions ``pos`` in each line ``[starts, ends)``, -1 where a line has none."""
+    if pos.size == 0:
+        return np.full(starts.size, -1, dtype=np.int64)
+    j = np.searchsorted(pos, ends) - 1
+    at = pos[np.maximum(j, 0)]
+    return np.where((j >= 0) & (at >= starts), at, -1)
 
 
 def page_arrays(text: str) -> PageArrays:
@@ -245,10 +292,7 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     cps = b.cps
     astarts, aends, astops, line_ptr = b.lines()
     n_lines = astarts.size
-    lows = [t.lower() for t in texts]
-    lowered = np.fromiter((len(lo) == len(t) for lo, t in zip(lows, texts, strict=True)), dtype=bool,
-                          count=len(texts))
-    lcps = codepoints("".join(lo if same else t for lo, t, same in zip(lows, texts, lowered.tolist(), strict=True)))
+    lcps, lowered = lowercased(b)
     cls_t, flag_t = char_tables()
     bmp = np.minimum(cps, 0xFFFF)
     cls = cls_t[bmp]
@@ -257,32 +301,31 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
         cls = cls.copy()
         cls[astral] = np.where((cps[astral] >= 0x20000) & (cps[astral] <= 0x3FFFF), CJK, SYMBOL)
     flags = flag_t[bmp]
-    marker = np.bincount(astarts, minlength=cps.size + 1)
-    line_of = np.cumsum(marker[:-1]) - 1
-    inside = (cps != 10) & (cps != 13)  # excludes the line-break characters
-    lid = line_of[inside]
-    c = cls[inside]
-    f = flags[inside]
-    cls_counts = np.bincount(lid * N_CLASSES + c, minlength=n_lines * N_CLASSES).reshape(n_lines, N_CLASSES)
+    # every character belongs to a line (its break characters, CR and LF, included: they are spaces)
+    line_of = np.repeat(np.arange(n_lines), np.diff(np.append(astarts, cps.size)))
+    code = line_of * N_CLASSES
+    code += cls
+    cls_counts = np.bincount(code, minlength=n_lines * N_CLASSES).reshape(n_lines, N_CLASSES)
+    cls_counts[:, SPACE] -= astops - aends  # the breaks are no part of the line
     nonspace = cls_counts[:, 1:].sum(axis=1)
-    sent_ends = np.bincount(lid, weights=(f & 1) > 0, minlength=n_lines)
-    linky = np.bincount(lid, weights=(f & 4) > 0, minlength=n_lines)
-    commas = np.bincount(lid, weights=(f & 16) > 0, minlength=n_lines)
-    pos = np.flatnonzero(inside)
-    significant = (c != SPACE) & ((f & 2) == 0)
-    _, last = _first_last(lid[significant], pos[significant], n_lines)
+    marked = np.flatnonzero(flags & (1 | 4 | 16))  # the few characters that end sentences, link or separate
+    mflags, mline = flags[marked], line_of[marked]
+    sent_ends = np.bincount(mline, weights=(mflags & 1) > 0, minlength=n_lines)
+    linky = np.bincount(mline, weights=(mflags & 4) > 0, minlength=n_lines)
+    commas = np.bincount(mline, weights=(mflags & 16) > 0, minlength=n_lines)
+    nonsp = cls != SPACE
+    last = _last_in_lines(np.flatnonzero(nonsp & ((flags & 2) == 0)), astarts, aends)  # closers aside
     ends_sentence = np.zeros(n_lines, dtype=bool)
     ok = last >= 0
     ends_sentence[ok] = (flags[last[ok]] & 1) > 0
-    nonsp = c != SPACE
-    first, _ = _first_last(lid[nonsp], pos[nonsp], n_lines)
+    first = _first_in_lines(np.flatnonzero(nonsp), astarts, aends)
     has = first >= 0
     bullet_start = np.zeros(n_lines, dtype=bool)
     bullet_start[has] = (flags[first[has]] & 8) > 0
     indent = np.where(has, first - astarts, 0)
     # tokens: runs of word characters; every CJK character is a token of its own; none spans two pages
     bound = b.boundary()
-    word = (cls == LOWER) | (cls == UPPER) | (cls == DIGIT) | (cls == CJK) | (cls == MARK)
+    word = np.array([c in (LOWER, UPPER, DIGIT, CJK, MARK) for c in range(N_CLASSES)])[cls]
     is_cjk = cls == CJK
     cut = is_cjk | bound[:-1]  # a token starts here whatever precedes it
     prev_word = np.zeros(cps.size, dtype=bool)
@@ -299,22 +342,19 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     starts, ends = astarts - page_off, aends - page_off
     return PageArrays(starts, ends, astops - page_off, nonspace, cls_counts, sent_ends,
                       linky, commas, ends_sentence, bullet_start, indent, toks, line_ptr,
-                      b.page_end - b.page_start, lowered, _cues(texts, line_ptr, starts, ends, nonspace))
+                      b.page_end - b.page_start, lowered, _cues("".join(texts), astarts, aends, nonspace))
 
 
-def _cues(texts: list[str], line_ptr: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-          nonspace: np.ndarray) -> np.ndarray:
+def _cues(joined: str, starts: np.ndarray, ends: np.ndarray, nonspace: np.ndarray) -> np.ndarray:
     """Per line: the reason a short line's cue words name ("Related", "اقرأ أيضا", "Комментарии", "©";
     :func:`.assemble.cues_many`) as a :data:`.assemble.REASONS` index, -1 for none.  Read by the section
-    features and, for removed lines, by :func:`.assemble.name_reasons_many`."""
+    features and, for removed lines, by :func:`.assemble.name_reasons_many`.  ``starts`` and ``ends`` are
+    offsets in ``joined``, the batch's texts joined."""
     out = np.full(starts.size, -1, dtype=np.int8)
     short = np.flatnonzero((nonspace > 0) & (ends - starts <= MAX_CUE_CHARS))
     if short.size == 0:
         return out
-    page = np.repeat(np.arange(len(texts)), np.diff(line_ptr))[short]
-    codes = cues_many([texts[p][a:b] for p, a, b in zip(page.tolist(), starts[short].tolist(),
-                                                         ends[short].tolist(), strict=True)])
-    out[short] = codes
+    out[short] = cues_many(list(map(joined.__getitem__, map(slice, starts[short].tolist(), ends[short].tolist()))))
     return out
 
 
@@ -369,13 +409,19 @@ WINDOW = 5
 
 
 def feature_names() -> list[str]:
+    """The columns of :func:`line_features`, in order."""
+    return list(_feature_names())
+
+
+@lru_cache(maxsize=1)
+def _feature_names() -> tuple[str, ...]:
     names = list(BASE_NAMES)
     for off in OFFSETS:
         names += [f"{n}@{off:+d}" for n in BASE_NAMES]
     names += [f"{n}@mean{WINDOW}" for n in BASE_NAMES]
     names += [f"{n}@before" for n in ("log_chars", "ends_sentence", "fw_density")]
     names += [f"{n}@after" for n in ("log_chars", "ends_sentence", "fw_density")]
-    return names + list(PAGE_NAMES) + list(LONG_NAMES)
+    return (*names, *PAGE_NAMES, *LONG_NAMES)
 
 
 def long_range(chars: np.ndarray, ends_sentence: np.ndarray) -> np.ndarray:
@@ -497,6 +543,27 @@ def group_stats(page: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nd
     return out_count, out_first
 
 
+def group_counts(page: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per element: how often its value occurs on its page (the counts of :func:`group_stats`).
+
+    With ``page`` ascending (a batch's tokens) each page is sorted on its own: a page's values fit in the CPU
+    caches, and counts need no stable sort.
+    """
+    if values.size == 0 or not (page[1:] >= page[:-1]).all():
+        return group_stats(page, values)[0]
+    out = np.empty(values.size, dtype=np.int64)
+    bounds = [0, *(np.flatnonzero(page[1:] != page[:-1]) + 1).tolist(), values.size]
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        v = values[a:b]
+        order = np.argsort(v)
+        sv = v[order]
+        head = np.ones(sv.size, dtype=bool)
+        head[1:] = sv[1:] != sv[:-1]
+        group = np.cumsum(head) - 1
+        out[order + a] = np.bincount(group)[group]
+    return out
+
+
 def _shift(m: np.ndarray, off: int, local: np.ndarray, size: np.ndarray, out: np.ndarray) -> None:
     """Rows shifted by ``off`` within their page, written to ``out``; rows with no neighbour there are
     zeros with ``pad`` set."""
@@ -513,8 +580,8 @@ def _shift(m: np.ndarray, off: int, local: np.ndarray, size: np.ndarray, out: np
 
 def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
                   fw_sorted: np.ndarray, use_fw: bool | np.ndarray = True,
-                  known: np.ndarray | None = None, dups: tuple[np.ndarray, np.ndarray] | None = None
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  known: np.ndarray | None = None, dups: tuple[np.ndarray, np.ndarray] | None = None,
+                  spare: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Feature matrix over the non-blank lines of a batch: ``(line_indices, X, row_ptr)``.
 
     ``keys`` are the normalized-line hashes (0 for blank), ``tshare`` the share of the site's pages
@@ -522,16 +589,17 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     corpus statistics were known (default: ``tshare is not None``), ``fw_sorted`` the sorted hashes of
     the learned function words, ``use_fw`` whether to use them (one flag, or one per page), ``dups`` the
     :func:`group_stats` of the rows' keys when the caller has them.  Page ``p`` owns rows
-    ``row_ptr[p]:row_ptr[p + 1]``.
+    ``row_ptr[p]:row_ptr[p + 1]``.  ``X`` has ``spare`` more columns after the features, left for the
+    caller to fill (the line model's second stage writes its inputs there).
     """
     n_pages = pa.n_pages
     idx = np.flatnonzero(pa.nonspace > 0)
     m = idx.size
-    names = feature_names()
+    names = _feature_names()
     page_of_line = pa.page_of_line
     row_ptr = np.searchsorted(idx, pa.line_ptr)
     if m == 0:
-        return idx, np.zeros((0, len(names))), row_ptr
+        return idx, np.zeros((0, len(names) + spare)), row_ptr
     page = page_of_line[idx]
     size = np.diff(row_ptr)[page]
     local = np.arange(m) - row_ptr[page]
@@ -552,7 +620,7 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     else:
         is_fw = np.zeros(hashes.size, dtype=bool)
     fw_all = np.bincount(tok_line, weights=is_fw, minlength=n_lines)
-    tok_count, _ = group_stats(tok_page, hashes)
+    tok_count = group_counts(tok_page, hashes)
     tf = np.bincount(tok_line, weights=np.log(tok_count), minlength=n_lines) if hashes.size else np.zeros(n_lines)
     ntok = ntok_all[idx]
     k = keys[idx]
@@ -589,7 +657,9 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     page_cjk = np.bincount(page, weights=cc[:, CJK], minlength=n_pages) / np.maximum(page_chars, 1.0)
     # a related-links or comments section opened after the page's first prose line (cue words only name
     # a section: the model learns how far it reaches)
-    cue = np.isin(pa.cue[idx], SECTION_CODES) & ~pa.ends_sentence[idx]  # a section's title does not end a sentence
+    cue_code = pa.cue[idx]
+    # a section's title does not end a sentence
+    cue = np.logical_or.reduce([cue_code == c for c in SECTION_CODES]) & ~pa.ends_sentence[idx]
     prose_row = np.flatnonzero((chars >= PROSE_CHARS) & pa.ends_sentence[idx])
     first_prose = np.full(n_pages, m)
     np.minimum.at(first_prose, page[prose_row], prose_row)
@@ -610,9 +680,10 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
         prev_blank[idx], next_blank[idx], chars / np.maximum(max_chars, 1.0)[page],
         (csum_chars[:-1] - csum_chars[row_ptr[page]]) / total_chars[page],
         (k == first_long_key[page]) & (np.arange(m) > first_long_row[page]), cue, below_cue, np.zeros(m),
-    )).astype(np.float64)
+    )).astype(np.float64, copy=False)
     # the blocks of the feature matrix are written in place, in feature_names() order
-    x = np.empty((m, len(names)))
+    x = np.empty((m, len(names) + spare))
+    x[:, len(names):] = 0.0
     nbase = base.shape[1]
     x[:, :nbase] = base
     for blk, off in enumerate(OFFSETS, start=1):
@@ -622,7 +693,9 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     np.cumsum(base, axis=0, out=csum[1:])
     lo = np.maximum(local - WINDOW, 0) + row_ptr[page]
     hi = np.minimum(local + WINDOW + 1, size) + row_ptr[page]
-    x[:, col:col + nbase] = (csum[hi] - csum[lo]) / (hi - lo)[:, None]
+    mean = x[:, col:col + nbase]
+    np.subtract(csum[hi], csum[lo], out=mean)
+    mean /= (hi - lo)[:, None]
     col += nbase
     sel = [BASE_NAMES.index(n) for n in ("log_chars", "ends_sentence", "fw_density")]
     cs = csum[:, sel]
@@ -644,5 +717,5 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
                                   known.astype(np.float64)))
     x[:, col:col + len(PAGE_NAMES)] = page_feats[page]
     col += len(PAGE_NAMES)
-    x[:, col:] = long_range_many(chars, pa.ends_sentence[idx], row_ptr)
+    x[:, col:col + len(LONG_NAMES)] = long_range_many(chars, pa.ends_sentence[idx], row_ptr)
     return idx, x, row_ptr

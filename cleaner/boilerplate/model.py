@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
-from .features import PageArrays, feature_names
+from .features import PageArrays, feature_names, group_stats
 from .templates import TemplateStats
 
 FORMAT = "cleaner-strip-model"
@@ -150,10 +150,9 @@ def context_features(z: np.ndarray, chars: np.ndarray, row_ptr: np.ndarray,
     if first is not None:
         has = np.flatnonzero(first != 0)
         if has.size:
-            _, grp = np.unique(np.column_stack((page[has].astype(np.uint64), first[has])), axis=0,
-                               return_inverse=True)
-            grp = grp.ravel()
-            same = np.bincount(grp).astype(np.float64)[grp]  # lines of the page with this first token
+            # group the lines by (page, first token); a group is named by its first line
+            count, grp = group_stats(page[has], first[has])
+            same = count.astype(np.float64)  # lines of the page with this first token
             others = np.maximum(same - 1.0, 1.0)
             out[has, col + 5] = np.where(same > 1, (np.bincount(grp, weights=z[has])[grp] - z[has]) / others, 0.0)
             out[has, col + 6] = np.where(same > 1, (np.bincount(grp, weights=pos[has])[grp] - pos[has]) / others,
@@ -177,13 +176,27 @@ class StripModel:
 
     def line_logits(self, x: np.ndarray, row_ptr: np.ndarray, first: np.ndarray | None = None) -> np.ndarray:
         """Log-odds of each feature row (page ``p`` owns rows ``row_ptr[p]:row_ptr[p + 1]``; ``first``: the
-        hash of each row's first token, see :func:`first_tokens`)."""
+        hash of each row's first token, see :func:`first_tokens`).
+
+        ``x`` may hold :attr:`spare_columns` more columns after the features (``line_features(spare=...)``):
+        the second stage's inputs are then written there rather than into a copy of the matrix.
+        """
         assert self.net is not None
-        z = self.net.logits(x)
+        n = self.net.mean.size
+        z = self.net.logits(x[:, :n])
         if self.net2 is None or z.size == 0:
             return z
         chars = np.expm1(x[:, 0])  # the first feature is log1p of the line's non-space characters
-        return self.net2.logits(np.hstack((x, context_features(z, chars, row_ptr, first))))
+        context = context_features(z, chars, row_ptr, first)
+        if x.shape[1] == n + context.shape[1]:
+            x[:, n:] = context
+            return self.net2.logits(x)
+        return self.net2.logits(np.hstack((x[:, :n], context)))
+
+    @property
+    def spare_columns(self) -> int:
+        """Columns to leave after the features for :meth:`line_logits` (the second stage's own inputs)."""
+        return len(CONTEXT_NAMES) if self.net2 is not None else 0
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> StripModel:

@@ -51,7 +51,7 @@ class PageView:
     pa: PageArrays
     keys: np.ndarray  # per line (0 for blank)
     idx: np.ndarray  # lines of the rows (the non-blank lines)
-    x: np.ndarray
+    x: np.ndarray  # feature rows, then any spare columns (see :meth:`.StripModel.line_logits`)
     row_ptr: np.ndarray
     tcounts: np.ndarray  # per row: pages of the site holding the line (0 when unknown)
     tshare: np.ndarray  # per row: share of the site's pages holding the line (0 when unknown)
@@ -62,27 +62,28 @@ class PageView:
 
 
 def analyse_many(texts: list[str], model: StripModel, templates: TemplateStats | None,
-                 sites: list[str | None], use_fw: bool | np.ndarray = True) -> PageView:
-    """Lines, keys and the feature matrix of a batch of pages, with array operations over the whole batch."""
+                 sites: list[str | None], use_fw: bool | np.ndarray = True, spare: int = 0) -> PageView:
+    """Lines, keys and the feature matrix of a batch of pages, with array operations over the whole batch
+    (``spare``: columns left after the features, see :meth:`.StripModel.line_logits`)."""
     batch = Batch.of(texts)  # code points and line bounds shared by the keys and the arrays
     keys, _, by_line = keyed_lines(batch)
     pa = batch_arrays(batch)
-    return _view(pa, keys, model, templates, sites, use_fw, pa.lowered & ~by_line)
+    return _view(pa, keys, model, templates, sites, use_fw, pa.lowered & ~by_line, spare)
 
 
 def analyse_kept(view: PageView, pages: np.ndarray, lines: np.ndarray, model: StripModel,
-                 templates: TemplateStats | None, sites: list[str | None]) -> PageView:
+                 templates: TemplateStats | None, sites: list[str | None], spare: int = 0) -> PageView:
     """:func:`analyse_many` of the texts made of whole lines of ``view``'s pages (text ``q`` joins the sorted
     ``lines`` of page ``pages[q]``, line breaks included), without reading the texts again.
 
     Only for ``view.exact`` pages: a line's counts, tokens and key then depend on the line alone.
     """
     pa = select_lines(view.pa, pages, lines)
-    return _view(pa, view.keys[lines], model, templates, sites, True, view.exact[pages])
+    return _view(pa, view.keys[lines], model, templates, sites, True, view.exact[pages], spare)
 
 
 def _view(pa: PageArrays, keys: np.ndarray, model: StripModel, templates: TemplateStats | None,
-          sites: list[str | None], use_fw: bool | np.ndarray, exact: np.ndarray) -> PageView:
+          sites: list[str | None], use_fw: bool | np.ndarray, exact: np.ndarray, spare: int) -> PageView:
     """Template statistics, duplicate statistics and the feature matrix of a batch's line arrays and keys."""
     n_lines = pa.n_lines
     tcounts = np.zeros(n_lines, dtype=np.int64)
@@ -98,7 +99,7 @@ def _view(pa: PageArrays, keys: np.ndarray, model: StripModel, templates: Templa
     rows = np.flatnonzero(pa.nonspace > 0)
     dups = group_stats(pa.page_of_line[rows], keys[rows])
     idx, x, row_ptr = line_features(pa, keys, tshare if known.any() else None, model.function_words, use_fw,
-                                    known, dups)
+                                    known, dups, spare)
     return PageView(pa, keys, idx, x, row_ptr, tcounts[idx], tshare[idx], known, *dups, exact)
 
 
@@ -123,7 +124,7 @@ class Stripper:
         if len(texts) > BATCH_PAGES:
             return [out for lo in range(0, len(texts), BATCH_PAGES)
                     for out in self.strip_many(texts[lo:lo + BATCH_PAGES], sites[lo:lo + BATCH_PAGES])]
-        view = analyse_many(texts, self.model, self.templates, sites)
+        view = analyse_many(texts, self.model, self.templates, sites, spare=self.model.spare_columns)
         first = self._decide_many(texts, view)
         removals = [r for r, _ in first]
         # the pages still being stripped: the view holding a page's current text, its page there, and the
@@ -164,11 +165,11 @@ class Stripper:
             qs.append(cur.page)
             kept.append(lines)
         out = [(pages, analyse_kept(view, np.array(qs), np.concatenate(kept), self.model, self.templates,
-                                    [sites[p] for p in pages]))
+                                    [sites[p] for p in pages], self.model.spare_columns))
                for view, pages, qs, kept in groups.values()]
         if full:
             out.append((full, analyse_many([cleaned[p] for p in full], self.model, self.templates,
-                                           [sites[p] for p in full])))
+                                           [sites[p] for p in full], spare=self.model.spare_columns)))
         return out
 
     def _decide_many(self, texts: list[str], view: PageView) -> list[_Decision]:
@@ -414,11 +415,10 @@ def _removed_second_article(keys: np.ndarray, twice: np.ndarray, prose: np.ndarr
     if last < 0:
         return None
     m = keys.size
+    after = slice(last + 1, m)
+    short_twice = np.flatnonzero(twice[after] & (lengths[after] >= 10) & (lengths[after] <= 200)) + last + 1
     seen: dict[int, int] = {}
-    for i in range(last + 1, m):
-        kk = int(keys[i])
-        if not twice[i] or not 10 <= lengths[i] <= 200:
-            continue
+    for i, kk in zip(short_twice.tolist(), keys[short_twice].tolist(), strict=True):
         if kk in seen and i - seen[kk] <= HEADLINE_REPEAT_SPAN:
             for j in range(i + 1, min(i + 7, m - 2)):
                 if prose[j:j + 3].all() and not keep[j:j + 3].any() and lengths[j:].sum() >= 400:

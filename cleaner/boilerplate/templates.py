@@ -10,12 +10,13 @@ pages, so results do not depend on ``--jobs``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from ..errors import ModelError
-from ..text.fingerprint import codepoint_table, nfkc_many, normalize
+from ..text.fingerprint import EXPANDS, casefold_table, nfkc_many, normalize
 from .features import BATCH_PAGES, Batch, batch_line_bounds, codepoints, line_bounds, token_hashes
 
 #: A line is a template line when at least this share of the site's pages hold it ...
@@ -46,40 +47,31 @@ def keyed_lines(texts: list[str] | Batch) -> tuple[np.ndarray, np.ndarray, np.nd
     batch = texts if isinstance(texts, Batch) else Batch.of(texts)
     texts = batch.texts
     line_ptr = batch.lines()[3]
-    norms = [t.casefold() for t in nfkc_many(texts, batch.cps, batch.page_end)]
-    nbatch = Batch.of(norms)
-    ncps = nbatch.cps
-    mapped = codepoint_table()[ncps]
-    nl = (ncps == 10) | (ncps == 13)
-    mapped[nl] = ncps[nl]
-    kept = mapped != 0
-    folded = mapped[kept]
-    csum = np.concatenate(([0], np.cumsum(kept)))
-    fst, fen, _, fptr = batch_line_bounds(folded, csum[nbatch.page_start], csum[nbatch.page_end])
+    pre = nfkc_many(texts, batch.cps, batch.page_end)
+    # casefold and fold as one lookup; NFKC returns a text already in NFKC itself, so the code points are
+    # read again only when it changed a text, and only a text with a code point that casefolds to several
+    # (ß -> ss) is casefolded in Python
+    nbatch = _with_texts(batch, pre)
+    fold = _line_fold_table()
+    mapped = fold[nbatch.cps]
+    expanding = np.flatnonzero(mapped == EXPANDS)
+    if expanding.size:
+        redo = set(np.searchsorted(nbatch.page_end, expanding, side="right").tolist())
+        nbatch = Batch.of([t.casefold() if p in redo else t for p, t in enumerate(pre)])
+        mapped = fold[nbatch.cps]
+    # characters the fold drops (diacritics, format characters) are rare: positions shift past them
+    dropped = np.flatnonzero(mapped == 0)
+    folded = np.delete(mapped, dropped) if dropped.size else mapped
+    f_start = nbatch.page_start - np.searchsorted(dropped, nbatch.page_start)
+    f_end = nbatch.page_end - np.searchsorted(dropped, nbatch.page_end)
+    fst, _, _, fptr = batch_line_bounds(folded, f_start, f_end)
     n_lines = np.diff(line_ptr)
     mismatch = np.flatnonzero(np.diff(fptr) != n_lines)
-    # collapse separator runs and strip each line: drop a space after a space/line start or before a line end
-    f_start = csum[nbatch.page_start]
-    f_end = csum[nbatch.page_end]
-    sp = folded == 0x20
-    brk = (folded == 10) | (folded == 13)
-    starts_mark = np.bincount(fst, minlength=folded.size + 1)
-    line_of = np.cumsum(starts_mark[:-1]) - 1
-    line_start = np.zeros(folded.size, dtype=bool)
-    line_start[fst[fst < folded.size]] = True
-    prev_gap = np.ones(folded.size, dtype=bool)
-    prev_gap[1:] = sp[:-1] | brk[:-1]
-    prev_gap |= line_start
-    keep = ~brk & ~(sp & prev_gap)
-    # a space is also dropped when only spaces follow it up to the line end or the page end
-    page_end_of = np.repeat(f_end, f_end - f_start)
-    keep &= ~(sp & _trailing_space(sp, brk, page_end_of))
-    chars = folded[keep]
-    lid = line_of[keep]
-    total = int(fptr[-1])
-    counts = np.bincount(lid, minlength=total)
-    bounds = np.concatenate(([0], np.cumsum(counts)))
-    h = token_hashes(chars, bounds[:-1], bounds[1:])
+    keep = _key_chars(folded, fst, f_start, f_end)
+    pos = np.flatnonzero(keep)
+    bounds = np.append(np.searchsorted(pos, fst), pos.size)  # each line's kept characters
+    counts = np.diff(bounds)
+    h = token_hashes(folded[pos], bounds[:-1], bounds[1:])
     h[counts == 0] = 0
     h[(counts > 0) & (h == 0)] = 1
     by_line = np.zeros(len(texts), dtype=bool)
@@ -100,14 +92,49 @@ def keyed_lines(texts: list[str] | Batch) -> tuple[np.ndarray, np.ndarray, np.nd
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64), line_ptr, by_line
 
 
-def _trailing_space(sp: np.ndarray, brk: np.ndarray, page_end_of: np.ndarray) -> np.ndarray:
-    """True for spaces followed only by spaces up to the next line break or the end of their page."""
-    n = sp.size
-    # index of the next non-space character at or after each position
-    nonsp_idx = np.where(~sp, np.arange(n), n)
-    nxt = np.minimum.accumulate(nonsp_idx[::-1])[::-1]
-    ext_brk = np.concatenate((brk, [True]))
-    return ext_brk[nxt] | (nxt >= page_end_of)
+def _with_texts(batch: Batch, texts: list[str]) -> Batch:
+    """The batch of ``texts``, where a text that is the batch's own (the same object) keeps its code points."""
+    changed = [p for p, (new, old) in enumerate(zip(texts, batch.texts, strict=True)) if new is not old]
+    if not changed:
+        return batch
+    parts = [batch.cps[a:b] for a, b in zip(batch.page_start.tolist(), batch.page_end.tolist(), strict=True)]
+    for p in changed:
+        parts[p] = codepoints(texts[p])
+    lens = np.fromiter((part.size for part in parts), dtype=np.int64, count=len(parts))
+    ends = np.cumsum(lens)
+    return Batch(texts, np.concatenate(parts), ends - lens, ends)
+
+
+@lru_cache(maxsize=1)
+def _line_fold_table() -> np.ndarray:
+    """:func:`~cleaner.text.fingerprint.casefold_table` with CR and LF kept: they end lines, not words."""
+    table = casefold_table().copy()
+    table[10], table[13] = 10, 13
+    return table
+
+
+def _key_chars(folded: np.ndarray, line_starts: np.ndarray, page_start: np.ndarray, page_end: np.ndarray
+               ) -> np.ndarray:
+    """The characters of a line's key in the folded code points of a batch: line breaks go, and each run of
+    spaces is one space, none at the start or end of a line (a run stops at a page's end)."""
+    n = folded.size
+    sp = folded == 0x20
+    brk = (folded == 10) | (folded == 13)
+    keep: np.ndarray = ~(sp | brk)
+    page_bound = np.zeros(n + 1, dtype=bool)
+    page_bound[page_start] = True
+    page_bound[page_end] = True
+    head = sp.copy()  # first space of a run
+    head[1:] &= ~sp[:-1] | page_bound[1:n]
+    tail = sp.copy()  # last space of a run
+    tail[:-1] &= ~sp[1:] | page_bound[1:n]
+    a = np.flatnonzero(head)
+    b = np.flatnonzero(tail) + 1  # what follows each run
+    line_start = np.zeros(n + 1, dtype=bool)
+    line_start[line_starts] = True
+    ends_line = np.append(brk, True)[b] | page_bound[b]
+    keep[a[~line_start[a] & ~ends_line]] = True
+    return keep
 
 
 class TemplateStats:

@@ -19,11 +19,12 @@ from functools import lru_cache
 import numpy as np
 
 from ..text import fingerprint
+from ..text.fingerprint import EXPANDS as _EXPANDS
+from ..text.fingerprint import casefold_table as _casefold_table
 from ..text.fingerprint import codepoint_table, normalize
 from ..text.polyhash import powers_mod64
 
 _SPACE = 0x20
-_EXPANDS = 0xFFFFFFFF  # in the fold table: the code point casefolds to several characters
 _CHAR_MULT = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier for the per-token polynomial
 _GRAM_MULT = np.uint64(0xC2B2AE3D27D4EB4F)  # odd multiplier combining units into an n-gram
 _LEN_MULT = np.uint64(0x165667B19E3779F9)
@@ -58,40 +59,14 @@ class ShingleBatch:
         return [np.unique(self.hashes[self.offsets[i]:self.offsets[i + 1]]) for i in range(len(self))]
 
 
-@lru_cache(maxsize=1)
-def _casefold_table() -> np.ndarray:
-    """Casefold then :func:`codepoint_table` as one lookup; ``_EXPANDS`` marks code points that casefold to several.
-
-    ``str.casefold`` maps each code point on its own (no context), so for code points whose casefold
-    is one character the two lookups compose into one table; the rare documents holding a code
-    point that casefolds to several (``ß`` -> ``ss``) are casefolded in Python instead.
-    """
-    table = codepoint_table()
-    fold = table.copy()
-    cps = _all_codepoints(0x80)
-    # Casefold every code point in one call: NUL separators keep them apart (NUL folds to itself).
-    spaced = np.zeros(2 * len(cps) - 1, dtype=np.uint32)
-    spaced[::2] = cps
-    folded = np.frombuffer(spaced.tobytes().decode("utf-32-le").casefold().encode("utf-32-le"), dtype=np.uint32)
-    seps = np.flatnonzero(folded == 0)
-    starts = np.concatenate(([0], seps + 1))
-    lengths = np.concatenate((seps, [len(folded)])) - starts
-    fold[cps] = np.where(lengths == 1, table[folded[starts]], np.uint32(_EXPANDS))
-    fold[0x41:0x5B] = table[0x61:0x7B]  # ASCII capitals
-    return fold
-
-
 def build_tables(casefold: bool = True) -> None:
-    """Build this process's fold tables now (:func:`codepoint_table`, about 0.3 s, and the casefold table
-    of shingling, 0.15 s), e.g. before forking workers that would each build their own."""
+    """Build this process's fold tables now (:func:`codepoint_table`, about 0.3 s, NFKC's stable characters,
+    0.03 s, and the casefold table of shingling and line keys, 0.15 s), e.g. before forking workers that would
+    each build their own."""
     codepoint_table()
+    fingerprint.nfkc_stable_table()
     if casefold:
         _casefold_table()
-
-
-def _all_codepoints(start: int) -> np.ndarray:
-    """uint32 code points from ``start`` to U+10FFFF, surrogates left out (they are not characters)."""
-    return np.concatenate((np.arange(start, 0xD800), np.arange(0xE000, 0x110000))).astype(np.uint32)
 
 
 def _nfkc_batch(texts: Sequence[str]) -> tuple[list[str], np.ndarray | None]:
