@@ -14,7 +14,7 @@ from typing import Any
 
 from ..document import CleanResult, Document
 from ..errors import UsageError
-from ..pipeline import Outcome
+from ..pipeline import Outcome, input_digest
 from .provenance import header, record, sha256
 from .readers import DirectorySource, JsonlSource, ParquetSource, RawRecord
 from .writers import (
@@ -117,7 +117,7 @@ class Rendered:
 def render(outcome: Outcome, spec: SinkSpec) -> Rendered:
     """Encode one Outcome for the writer: output rows (a folder's files are written here) and its log line."""
     raw, original = outcome.raw, outcome.original
-    result, sha_in = _input_sha(outcome.result, raw, original)
+    result, sha_in = _input_sha(outcome.result, raw, original, outcome.digest)
     rows: list[Any] = []
     output: Any = None
     sha_out = None
@@ -241,13 +241,10 @@ def write_run(rendered: Iterable[Rendered], spec: SinkSpec, source_kind: str, lo
     return summary
 
 
-def _input_sha(result: CleanResult, raw: RawRecord, original: str | None) -> tuple[CleanResult, str | None]:
-    if isinstance(raw.data, bytes):
-        sha = sha256(raw.data)
-    elif isinstance(raw.data, str):
-        sha = sha256(raw.data.encode("utf-8", errors="surrogatepass"))
-    else:
-        sha = None
+def _input_sha(result: CleanResult, raw: RawRecord, original: str | None,
+               digest: str | None) -> tuple[CleanResult, str | None]:
+    """The input's SHA-256 (``digest`` when the caller has it: see :func:`input_digest`)."""
+    sha = digest if digest is not None else input_digest(raw)
     if original is None and result.status != "skipped":
         result = CleanResult(result.document, "skipped", "", (), "vanished or changed during the run")
     return result, sha
