@@ -123,8 +123,10 @@ def render(outcome: Outcome, spec: SinkSpec) -> Rendered:
     sha_out = None
     splits: list[dict[str, Any]] = []
     if result.status == "kept":
+        # a text written as it was read has the input's bytes (a table cell's UTF-8): no second hash
+        unchanged = sha_in if isinstance(raw.data, str) and result.text == raw.data else None
         try:
-            output, sha_out = _put(spec, result, raw, rows)
+            output, sha_out = _put(spec, result, raw, rows, unchanged)
             pairs = zip(outcome.articles, result.articles, strict=True)
             splits = [_put_article(spec, result, raw, rows, n, text, span)
                       for n, (text, span) in enumerate(pairs, 2) if text]
@@ -142,10 +144,12 @@ def render(outcome: Outcome, spec: SinkSpec) -> Rendered:
                     len(result.text) if original is not None else 0, tuple(by_reason.items()))
 
 
-def _put(spec: SinkSpec, result: CleanResult, raw: RawRecord, rows: list[Any]) -> tuple[Any, str]:
-    """Write (folder) or queue (file) one kept text; returns its ``output`` log field and the written bytes' sha."""
-    data = result.text.encode("utf-8")
+def _put(spec: SinkSpec, result: CleanResult, raw: RawRecord, rows: list[Any],
+         sha: str | None = None) -> tuple[Any, str]:
+    """Write (folder) or queue (file) one kept text; returns its ``output`` log field and the written bytes' sha
+    (``sha`` when the caller knows it)."""
     if spec.kind == "dir":
+        data = result.text.encode("utf-8")
         atomic_write_bytes(confined_path(spec.out, result.id), data)
         return {"path": result.id}, sha256(data)
     row = {k: v for k, v in raw.meta.items() if k != "original_id"}
@@ -153,7 +157,7 @@ def _put(spec: SinkSpec, result: CleanResult, raw: RawRecord, rows: list[Any]) -
     if "#article" in result.id:
         row[spec.id_field] = result.id
     rows.append(json_line(row).encode("utf-8") if spec.kind == "jsonl" else row)
-    return HOLE, sha256(data)
+    return HOLE, sha if sha is not None else sha256(result.text.encode("utf-8"))
 
 
 def _put_article(spec: SinkSpec, result: CleanResult, raw: RawRecord, rows: list[Any], n: int, text: str,
