@@ -38,7 +38,7 @@ from .dedup.spool import ShingleSpool, SpooledBatch, SpoolWriter
 from .document import STATUSES, CleanResult, Document, Removal, Status, apply_removals, normalize_spans
 from .errors import InputError
 from .io.readers import Block, RawRecord, UniqueIds, blocks_of, renamed
-from .text.decode import Decoded, decode_bytes, decode_text
+from .text.decode import Decoded, Decoding, decode_bytes, decode_text
 
 Progress = Callable[[str, int], None]
 #: what a worker makes of each finished document (see :func:`clean`)
@@ -92,11 +92,12 @@ class Prepared:
 
 
 def input_digest(raw: RawRecord) -> str | None:
-    """A short hash of the raw input, so a later pass can tell the input changed under the run."""
+    """The SHA-256 of the raw input (UTF-8 of a table cell), as the log's ``sha256_input``: a later
+    pass compares it to tell the input changed under the run."""
     if isinstance(raw.data, bytes):
-        return hashlib.blake2b(raw.data, digest_size=16).hexdigest()
+        return hashlib.sha256(raw.data).hexdigest()
     if isinstance(raw.data, str):
-        return hashlib.blake2b(raw.data.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return hashlib.sha256(raw.data.encode("utf-8", "surrogatepass")).hexdigest()
     return None
 
 
@@ -193,10 +194,11 @@ class _Worker:
             analysed = _analysed(line, verdict, self.config.split_articles)
             if raw.id != analysed.id:  # made unique by the first pass
                 raw = renamed(raw, analysed.id)
-            result, original = materialize(analysed, raw)
+            digest = input_digest(raw)
+            result, original = materialize(analysed, raw, digest)
             articles = (tuple(split_article(original[s:e], self.splitter) for s, e in result.articles)
                         if original else ())
-            outcome = Outcome(result, original, raw, articles)
+            outcome = Outcome(result, original, raw, articles, digest)
             out.append(outcome if self.finish is None else self.finish(outcome))
         return out
 
@@ -450,11 +452,32 @@ def _status(value: str) -> Status:
     return value  # type: ignore[return-value]
 
 
-def materialize(result: CleanResult, raw: RawRecord) -> tuple[CleanResult, str | None]:
-    """Attach texts to an analysed result: returns (result with cleaned text, decoded original)."""
-    decoded = decode_record(raw)
+#: the decodings (as logged) of an input that was taken as it is: a table cell's text, a UTF-8 file
+_PLAIN = {str: Decoding("unicode").to_dict(), bytes: Decoding("utf-8").to_dict()}
+
+
+def _decode_again(result: CleanResult, raw: RawRecord, digest: str | None) -> Decoded:
+    """Decode ``raw`` again for its analysed ``result``; an input read unchanged (same digest) whose
+    first decoding took it as it was is not checked and repaired a second time (same text)."""
+    if digest is not None and digest == result.document.meta.get(DIGEST_KEY):
+        data = raw.data
+        if isinstance(data, str) and result.decoding == _PLAIN[str]:
+            return Decoded(data, Decoding("unicode"))
+        if isinstance(data, bytes) and result.decoding == _PLAIN[bytes]:
+            return Decoded(data.decode("utf-8"), Decoding("utf-8"))
+    return decode_record(raw)
+
+
+def materialize(result: CleanResult, raw: RawRecord, digest: str | None = None) -> tuple[CleanResult, str | None]:
+    """Attach texts to an analysed result: returns (result with cleaned text, decoded original).
+
+    ``digest`` is ``input_digest(raw)`` when the caller has it already.
+    """
     expected = result.document.meta.get(DIGEST_KEY)
-    if decoded.text is not None and expected is not None and expected != input_digest(raw):
+    if expected is not None and digest is None:
+        digest = input_digest(raw)
+    decoded = _decode_again(result, raw, digest)
+    if decoded.text is not None and expected is not None and expected != digest:
         # The spans were computed on another version of this input: applying them would log garbage.
         return CleanResult(Document(raw.id, "", raw.source, raw.meta), "skipped", "", (),
                            "changed during the run (read again, it differed); rerun to clean it"), None
@@ -489,6 +512,7 @@ class Outcome:
     original: str | None
     raw: RawRecord
     articles: tuple[str, ...] = ()
+    digest: str | None = None  # input_digest(raw), when it was computed already
 
 
 def clean(source: Sequence[RawRecord] | Iterable[RawRecord], config: CleanerConfig,

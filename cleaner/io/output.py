@@ -14,7 +14,7 @@ from typing import Any
 
 from ..document import CleanResult, Document
 from ..errors import UsageError
-from ..pipeline import Outcome
+from ..pipeline import Outcome, input_digest
 from .provenance import header, record, sha256
 from .readers import DirectorySource, JsonlSource, ParquetSource, RawRecord
 from .writers import (
@@ -117,14 +117,16 @@ class Rendered:
 def render(outcome: Outcome, spec: SinkSpec) -> Rendered:
     """Encode one Outcome for the writer: output rows (a folder's files are written here) and its log line."""
     raw, original = outcome.raw, outcome.original
-    result, sha_in = _input_sha(outcome.result, raw, original)
+    result, sha_in = _input_sha(outcome.result, raw, original, outcome.digest)
     rows: list[Any] = []
     output: Any = None
     sha_out = None
     splits: list[dict[str, Any]] = []
     if result.status == "kept":
+        # a text written as it was read has the input's bytes (a table cell's UTF-8): no second hash
+        unchanged = sha_in if isinstance(raw.data, str) and result.text == raw.data else None
         try:
-            output, sha_out = _put(spec, result, raw, rows)
+            output, sha_out = _put(spec, result, raw, rows, unchanged)
             pairs = zip(outcome.articles, result.articles, strict=True)
             splits = [_put_article(spec, result, raw, rows, n, text, span)
                       for n, (text, span) in enumerate(pairs, 2) if text]
@@ -142,10 +144,12 @@ def render(outcome: Outcome, spec: SinkSpec) -> Rendered:
                     len(result.text) if original is not None else 0, tuple(by_reason.items()))
 
 
-def _put(spec: SinkSpec, result: CleanResult, raw: RawRecord, rows: list[Any]) -> tuple[Any, str]:
-    """Write (folder) or queue (file) one kept text; returns its ``output`` log field and the written bytes' sha."""
-    data = result.text.encode("utf-8")
+def _put(spec: SinkSpec, result: CleanResult, raw: RawRecord, rows: list[Any],
+         sha: str | None = None) -> tuple[Any, str]:
+    """Write (folder) or queue (file) one kept text; returns its ``output`` log field and the written bytes' sha
+    (``sha`` when the caller knows it)."""
     if spec.kind == "dir":
+        data = result.text.encode("utf-8")
         atomic_write_bytes(confined_path(spec.out, result.id), data)
         return {"path": result.id}, sha256(data)
     row = {k: v for k, v in raw.meta.items() if k != "original_id"}
@@ -153,7 +157,7 @@ def _put(spec: SinkSpec, result: CleanResult, raw: RawRecord, rows: list[Any]) -
     if "#article" in result.id:
         row[spec.id_field] = result.id
     rows.append(json_line(row).encode("utf-8") if spec.kind == "jsonl" else row)
-    return HOLE, sha256(data)
+    return HOLE, sha if sha is not None else sha256(result.text.encode("utf-8"))
 
 
 def _put_article(spec: SinkSpec, result: CleanResult, raw: RawRecord, rows: list[Any], n: int, text: str,
@@ -241,13 +245,10 @@ def write_run(rendered: Iterable[Rendered], spec: SinkSpec, source_kind: str, lo
     return summary
 
 
-def _input_sha(result: CleanResult, raw: RawRecord, original: str | None) -> tuple[CleanResult, str | None]:
-    if isinstance(raw.data, bytes):
-        sha = sha256(raw.data)
-    elif isinstance(raw.data, str):
-        sha = sha256(raw.data.encode("utf-8", errors="surrogatepass"))
-    else:
-        sha = None
+def _input_sha(result: CleanResult, raw: RawRecord, original: str | None,
+               digest: str | None) -> tuple[CleanResult, str | None]:
+    """The input's SHA-256 (``digest`` when the caller has it: see :func:`input_digest`)."""
+    sha = digest if digest is not None else input_digest(raw)
     if original is None and result.status != "skipped":
         result = CleanResult(result.document, "skipped", "", (), "vanished or changed during the run")
     return result, sha

@@ -6,14 +6,17 @@ pipeline records a skip and nothing is lost.  Sources are re-iterable (the pipel
 from __future__ import annotations
 
 import fnmatch
+import io
 import json
 import math
 import os
+import re
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ..errors import InputError, UsageError
 
@@ -148,38 +151,125 @@ class JsonlSource:
         for block in self.blocks(256):
             yield from map(unique, block.records())
 
-    def blocks(self, size: int, workers: int = 1) -> Iterator[JsonlBlock]:
-        """The non-blank lines in blocks of ``size``, parsed by :meth:`JsonlBlock.records`.
+    def blocks(self, size: int, workers: int = 1) -> Iterator[JsonlRange | JsonlBlock]:
+        """The non-blank lines in blocks of ``size``, parsed by the blocks' ``records()``.
 
-        Their ids are not yet unique across blocks: pass the records through one :class:`UniqueIds`.
-        For ``workers`` > 1 the last blocks of a regular file are smaller (:func:`block_size`; the lines
-        left are estimated from the bytes left).
+        A regular file is only scanned here for line ends: its blocks are byte ranges
+        (:class:`JsonlRange`), read where they are parsed.  Their ids are not yet unique across
+        blocks: pass the records through one :class:`UniqueIds`.  For ``workers`` > 1 the last blocks
+        of a regular file are smaller (:func:`block_size`; the lines left are estimated from the bytes
+        left).
         """
         try:
             fh = self.path.open("rb")
         except OSError as exc:
             raise InputError(f"cannot open {self.path}: {exc.strerror}") from exc
-        lines: list[tuple[int, bytes]] = []
         with fh:
-            total = os.fstat(fh.fileno()).st_size if workers > 1 else 0  # 0: not a regular file
-            seen = 0  # bytes of the lines read
-            want = size
-            for lineno, raw in enumerate(fh, 1):
-                seen += len(raw)
-                if raw and not raw.isspace():
-                    lines.append((lineno, raw))
-                    if len(lines) == want:
-                        yield JsonlBlock(str(self.path), self.text_field, self.id_field, tuple(lines))
-                        lines = []
-                        if total > seen:
-                            want = block_size(size, (total - seen) * lineno / seen, workers)
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):  # a pipe can be read once only: its lines travel with the blocks
+                yield from self._carried_blocks(fh, size)
+                return
+            total = st.st_size if workers > 1 else 0
+            start = end = 0
+            first, count, want = 1, 0, size
+            for lineno, end, blank in line_ends(fh):
+                if blank:
+                    continue
+                count += 1
+                if count == want:
+                    yield JsonlRange(str(self.path), self.text_field, self.id_field, start, end, first, count)
+                    start, first, count = end, lineno + 1, 0
+                    if total > end:
+                        want = block_size(size, (total - end) * lineno / end, workers)
+            if count:
+                yield JsonlRange(str(self.path), self.text_field, self.id_field, start, end, first, count)
+
+    def _carried_blocks(self, fh: IO[bytes], size: int) -> Iterator[JsonlBlock]:
+        lines: list[tuple[int, bytes]] = []
+        for lineno, raw in enumerate(fh, 1):
+            if not raw.isspace():
+                lines.append((lineno, raw))
+                if len(lines) == size:
+                    yield JsonlBlock(str(self.path), self.text_field, self.id_field, tuple(lines))
+                    lines = []
         if lines:
             yield JsonlBlock(str(self.path), self.text_field, self.id_field, tuple(lines))
 
 
+#: a byte that ``bytes.isspace`` does not take as white space: a line without one is blank
+_NOT_SPACE = re.compile(rb"[^ \t\n\r\x0b\x0c]")
+
+
+def line_ends(fh: IO[bytes], chunk: int = 1 << 22) -> Iterator[tuple[int, int, bool]]:
+    """``(line number, offset past the line, blank)`` of each line of ``fh`` from where it stands.
+
+    Lines end after ``\\n`` (a ``\\r`` before it belongs to the line), the last one at the end of the
+    file; the bytes are read in chunks and never copied line by line.
+    """
+    buf = bytearray()
+    base = lineno = 0  # file offset of buf[0]; lines ended so far
+    search = _NOT_SPACE.search
+    while data := fh.read(chunk):
+        look = len(buf)  # buf holds a line's start, searched already
+        buf += data
+        pos = 0
+        while (nl := buf.find(b"\n", look)) >= 0:
+            lineno += 1
+            yield lineno, base + nl + 1, search(buf, pos, nl) is None
+            pos = look = nl + 1
+        del buf[:pos]
+        base += pos
+    if buf:
+        yield lineno + 1, base + len(buf), search(buf) is None
+
+
+def _jsonl_records(lines: Iterable[tuple[int, bytes]], path: str, text_field: str, id_field: str
+                   ) -> list[RawRecord]:
+    out = []
+    for lineno, raw in lines:
+        record = jsonl_record(raw, path, lineno, text_field, id_field, {})
+        assert record is not None  # blank lines are not in a block
+        out.append(record)
+    return out
+
+
+@dataclass(frozen=True)
+class JsonlRange:
+    """Lines of a JSONL file between two byte offsets, to be read and parsed where the work is done
+    (e.g. in a worker process): only the offsets travel there."""
+
+    path: str
+    text_field: str
+    id_field: str
+    start: int  # offset of the first line
+    end: int  # offset past the last line
+    first_line: int  # line number of the first line
+    count: int  # non-blank lines
+
+    def __len__(self) -> int:
+        return self.count
+
+    def lines(self) -> list[tuple[int, bytes]]:
+        """``(line number, raw line)`` of the non-blank lines, as the scan that made the range found them."""
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self.start)
+                data = fh.read(self.end - self.start)
+        except OSError as exc:
+            raise InputError(f"cannot read {self.path}: {exc.strerror}") from exc
+        lines = [(n, raw) for n, raw in enumerate(io.BytesIO(data), self.first_line) if not raw.isspace()]
+        if len(data) != self.end - self.start or len(lines) != self.count:
+            raise InputError("the input changed length while it was being cleaned; rerun on a stable input")
+        return lines
+
+    def records(self) -> list[RawRecord]:
+        """One record per line, with the line's own id (see :class:`UniqueIds`)."""
+        return _jsonl_records(self.lines(), self.path, self.text_field, self.id_field)
+
+
 @dataclass(frozen=True)
 class JsonlBlock:
-    """Lines of a JSONL input, to be parsed where the work is done (e.g. in a worker process)."""
+    """Lines of a JSONL input read already (from a pipe), to be parsed where the work is done."""
 
     path: str
     text_field: str
@@ -191,12 +281,7 @@ class JsonlBlock:
 
     def records(self) -> list[RawRecord]:
         """One record per line, with the line's own id (see :class:`UniqueIds`)."""
-        out = []
-        for lineno, raw in self.lines:
-            record = jsonl_record(raw, self.path, lineno, self.text_field, self.id_field, {})
-            assert record is not None  # blank lines are not in a block
-            out.append(record)
-        return out
+        return _jsonl_records(self.lines, self.path, self.text_field, self.id_field)
 
 
 @dataclass(frozen=True)
@@ -213,7 +298,7 @@ class RecordsBlock:
 
 
 #: a run of input records that can be read (or parsed) wherever the work is done
-Block = DirBlock | JsonlBlock | RecordsBlock
+Block = DirBlock | JsonlRange | JsonlBlock | RecordsBlock
 
 
 def block_size(size: int, remaining: float, workers: int) -> int:

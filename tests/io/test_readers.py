@@ -1,12 +1,26 @@
 from __future__ import annotations
 
+import io
 import json
+import os
+import pickle
+import threading
 from pathlib import Path
 
 import pytest
 
-from cleaner.errors import UsageError
-from cleaner.io.readers import DirectorySource, JsonlSource, UniqueIds, blocks_of, open_source
+from cleaner.errors import InputError, UsageError
+from cleaner.io.readers import (
+    DirectorySource,
+    JsonlRange,
+    JsonlSource,
+    RawRecord,
+    UniqueIds,
+    blocks_of,
+    jsonl_record,
+    line_ends,
+    open_source,
+)
 from cleaner.io.writers import confined_path
 
 
@@ -109,3 +123,82 @@ def test_blocks_for_several_workers_shrink_at_the_end_and_keep_the_records(tmp_p
         assert len(many) > len(one) and sizes[-2] < size
         assert min(sizes[:-1]) >= size // 16
         assert sizes[:-1] == sorted(sizes[:-1], reverse=True)
+
+
+#: lines a scan must cut right: CRLF, blank and white-space lines (one of them CR only, which is not a
+#: line end), broken JSON, an error at the end of a line (its position counts the line end), a non-object
+#: line, a long line, and a last line without a newline
+_AWKWARD = [json.dumps({"id": "a", "text": "one"}).encode() + b"\r", b"", b"  \t", b"\r",
+            b'{"id": "b", "text": "two" ', b"{oops", json.dumps({"id": "c", "text": "x" * 5000}).encode(),
+            b"\x0b\x0c", b"[1, 2]", json.dumps({"text": "no id", "n": 1}, ensure_ascii=False).encode() + b"\r",
+            b"\r\n", b"\xff\xfe not UTF-8",
+            json.dumps({"id": "a", "text": "th\u00e9 end"}, ensure_ascii=False).encode()]
+
+
+def _by_line(data: bytes, path: Path) -> list[RawRecord]:
+    """The records of a JSONL file's bytes read line by line, in one process (the reference)."""
+    unique = UniqueIds()
+    out = []
+    for lineno, raw in enumerate(io.BytesIO(data), 1):
+        record = jsonl_record(raw, str(path), lineno, "text", "id", {})
+        if record is not None:
+            out.append(unique(record))
+    return out
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 64, 1 << 22])
+def test_line_ends_cut_at_newlines_only_whatever_the_chunk(chunk: int) -> None:
+    data = b"\n".join(_AWKWARD)
+    ends = list(line_ends(io.BytesIO(data), chunk))
+    expected, offset = [], 0
+    for n, raw in enumerate(io.BytesIO(data), 1):
+        offset += len(raw)
+        expected.append((n, offset, raw.isspace()))
+    assert ends == expected
+    assert ends[-1][1] == len(data) and not ends[-1][2]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 100])
+@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("tail", [b"", b"\n", b"\n\n  \n"])
+def test_byte_ranges_give_the_records_of_a_reading_line_by_line(tmp_path: Path, size: int, workers: int,
+                                                                tail: bytes) -> None:
+    """Blocks are byte ranges read apart (as in worker processes): across their boundaries, the same
+    records as one reading line by line; broken lines are records with an error (recorded skips)."""
+    path = tmp_path / "x.jsonl"
+    data = b"\n".join(_AWKWARD * 3) + tail
+    path.write_bytes(data)
+    blocks = list(blocks_of(JsonlSource(path), size, workers))
+    assert all(isinstance(b, JsonlRange) for b in blocks)
+    assert [b.start for b in blocks[1:]] == [b.end for b in blocks[:-1]] and blocks[0].start == 0
+    unique = UniqueIds()
+    apart = [unique(r) for b in pickle.loads(pickle.dumps(blocks)) for r in b.records()]
+    assert apart == _by_line(data, path) == list(JsonlSource(path))
+    assert len(apart) == sum(len(b) for b in blocks) == 3 * 8
+    assert sum("broken JSON line" in (r.error or "") for r in apart) == 3 * 3
+    assert [r.id for r in apart[:3]] == ["a", "line-5", "line-6"]
+    assert apart[0].data == "one" and apart[0].source == f"{path}:1"
+
+
+def test_a_range_read_after_the_file_changed_length_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text("".join(json.dumps({"id": f"r{i}", "text": f"page {i}"}) + "\n" for i in range(10)))
+    blocks = list(blocks_of(JsonlSource(path), 4))
+    path.write_text("".join(json.dumps({"id": f"r{i}", "text": f"page {i}!"}) + "\n" for i in range(10)))
+    with pytest.raises(InputError, match="changed length"):
+        for block in blocks:
+            block.records()
+
+
+def test_a_pipe_is_read_once_with_its_lines_carried_by_the_blocks(tmp_path: Path) -> None:
+    path = tmp_path / "fifo.jsonl"
+    os.mkfifo(path)
+    data = b"\n".join(_AWKWARD)
+    writer = threading.Thread(target=path.write_bytes, args=(data,))
+    writer.start()
+    try:
+        unique = UniqueIds()
+        records = [unique(r) for b in blocks_of(JsonlSource(path), 4, 2) for r in b.records()]
+    finally:
+        writer.join()
+    assert records == _by_line(data, path)
