@@ -217,7 +217,8 @@ def nfkc_many(texts: list[str], cps: np.ndarray, page_end: np.ndarray) -> list[s
     for p, t in enumerate(texts):
         at = unstable[(cut[p - 1] if p else 0):cut[p]]
         if p in capped:
-            out.append(nfkc(t))
+            capped_text = nfkc(t)
+            out.append(t if capped_text == t else capped_text)
         elif at.size == 0:
             out.append(t)
         elif at.size * 64 > len(t):  # many: one call over the whole text
