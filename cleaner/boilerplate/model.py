@@ -161,6 +161,20 @@ def context_features(z: np.ndarray, chars: np.ndarray, row_ptr: np.ndarray,
     return out
 
 
+def stacked_inputs(x: np.ndarray, z: np.ndarray, row_ptr: np.ndarray, first: np.ndarray | None) -> np.ndarray:
+    """The second stage's inputs: the feature rows ``x`` and the :func:`context_features` of the first stage's
+    log-odds ``z``.  When ``x`` has exactly :data:`CONTEXT_NAMES` columns more than the features (``spare``
+    columns of :func:`.features.line_features`), they are written there and ``x`` is returned, not copied."""
+    names = feature_names()
+    n = len(names)
+    chars = np.expm1(x[:, names.index("log_chars")])  # log1p of the line's non-space characters
+    context = context_features(z, chars, row_ptr, first)
+    if x.shape[1] == n + context.shape[1]:
+        x[:, n:] = context
+        return x
+    return np.hstack((x[:, :n], context))
+
+
 @dataclass
 class StripModel:
     """Line model, learned function words, decoder settings, and optional site templates."""
@@ -186,12 +200,7 @@ class StripModel:
         z = self.net.logits(x[:, :n])
         if self.net2 is None or z.size == 0:
             return z
-        chars = np.expm1(x[:, 0])  # the first feature is log1p of the line's non-space characters
-        context = context_features(z, chars, row_ptr, first)
-        if x.shape[1] == n + context.shape[1]:
-            x[:, n:] = context
-            return self.net2.logits(x)
-        return self.net2.logits(np.hstack((x[:, :n], context)))
+        return self.net2.logits(stacked_inputs(x, z, row_ptr, first))
 
     @property
     def spare_columns(self) -> int:

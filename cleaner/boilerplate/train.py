@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .features import page_arrays
-from .model import Decoder, LineNet, StripModel, context_features, first_tokens, training_digest
+from .model import Decoder, LineNet, StripModel, first_tokens, stacked_inputs, training_digest
 from .stripper import analyse_many
 from .templates import TemplateStats
 
@@ -201,13 +201,6 @@ def fit_mlp(x: np.ndarray, y: np.ndarray, w: np.ndarray, hidden: int = 48, epoch
     return LineNet(mean, std, params[0], params[1], params[2], float(params[3][0]))
 
 
-def stacked_inputs(x: np.ndarray, z: np.ndarray, sizes: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """The second stage's inputs: the features and the :func:`context_features` of first-stage log-odds ``z``
-    over blocks of ``sizes`` rows (``first``: each row's first-token hash)."""
-    row_ptr = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
-    return np.hstack((x, context_features(z, np.expm1(x[:, 0]), row_ptr, first)))
-
-
 def fit_stacked(x: np.ndarray, y: np.ndarray, w: np.ndarray, sizes: np.ndarray, groups: np.ndarray,
                 first: np.ndarray, inner: int = 3, hidden: int = 48, epochs: int = 8, seed: int = 0,
                 ensemble: int = 1) -> tuple[LineNet, LineNet]:
@@ -225,7 +218,7 @@ def fit_stacked(x: np.ndarray, y: np.ndarray, w: np.ndarray, sizes: np.ndarray, 
         if held.any() and (~held).any():
             z[held] = fit_mlp(x[~held], y[~held], w[~held], hidden=hidden, epochs=epochs, seed=seed + k).logits(x[held])
     nets = [fit_mlp(x, y, w, hidden=hidden, epochs=epochs, seed=seed + s) for s in range(ensemble)]
-    x2 = stacked_inputs(x, z, sizes, first)
+    x2 = stacked_inputs(x, z, np.concatenate(([0], np.cumsum(sizes))).astype(np.int64), first)
     nets2 = [fit_mlp(x2, y, w, hidden=hidden, epochs=epochs, seed=seed + s) for s in range(ensemble)]
     return (nets[0], nets2[0]) if ensemble == 1 else (average_nets(nets), average_nets(nets2))
 
