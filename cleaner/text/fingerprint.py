@@ -141,11 +141,19 @@ def mark_table() -> np.ndarray:
     return table
 
 
-def long_mark_runs(cps: np.ndarray) -> np.ndarray:
-    """Start offsets of the runs of more than 30 combining marks in ``cps`` (what :func:`nfkc` caps)."""
+def long_mark_runs(cps: np.ndarray, page_end: np.ndarray | None = None) -> np.ndarray:
+    """Start offsets of the runs of more than 30 combining marks in ``cps`` (what :func:`nfkc` caps).
+
+    With ``page_end`` (each joined text's end), a run stops where a text ends, so a text's runs are the
+    ones it has on its own, whatever texts it is joined with.
+    """
     mask = mark_table()[np.minimum(cps, 0xFFFF)] & (cps <= 0xFFFF)
     edges = np.flatnonzero(np.diff(np.concatenate(([False], mask, [False])).view(np.int8)))
     starts, ends = edges[0::2], edges[1::2]
+    if page_end is not None and starts.size:  # a text's end inside a run splits it in two
+        cuts = page_end[(page_end > 0) & (page_end < len(mask))]
+        inner = cuts[mask[cuts] & mask[cuts - 1]]
+        starts, ends = np.sort(np.concatenate((starts, inner))), np.sort(np.concatenate((ends, inner)))
     return starts[ends - starts > MAX_MARK_RUN]
 
 
@@ -208,7 +216,7 @@ def nfkc_many(texts: list[str], cps: np.ndarray, page_end: np.ndarray) -> list[s
     hold a character that NFKC may change (:func:`nfkc_islands`), or whole when such characters are many.
     A text NFKC leaves as it is is returned itself.
     """
-    capped = set(np.searchsorted(page_end, long_mark_runs(cps), side="right").tolist())
+    capped = set(np.searchsorted(page_end, long_mark_runs(cps, page_end), side="right").tolist())
     stable = nfkc_stable_table()[np.minimum(cps, 0xFFFF)] & (cps <= 0xFFFF)
     unstable = np.flatnonzero(~stable)
     cut = np.searchsorted(unstable, page_end).tolist()
