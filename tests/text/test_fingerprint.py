@@ -67,3 +67,31 @@ def test_array_normalization_matches_the_regex_specification(text: str) -> None:
 def test_array_normalization_matches_specification_on_seed_pages(seed_pages: dict[str, str]) -> None:
     for text in seed_pages.values():
         assert normalize(text) == _reference(text)
+
+
+def test_fold_tables_match_a_scan_of_every_code_point() -> None:
+    """The tables scan only the planes that hold characters; every other code point must fold to itself."""
+    import unicodedata
+
+    import numpy as np
+
+    from cleaner.text.fingerprint import casefold_table, codepoint_table, translation_table
+
+    expected = np.arange(0x110000, dtype=np.uint32)
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cat == "Cf":
+            expected[cp] = 0
+        elif cat[0] in "PSZ" or ch.isspace():
+            expected[cp] = 0x20
+    for cp, value in translation_table().items():
+        expected[cp] = 0 if value is None else ord(value)
+    expected[0] = 0x20
+    assert np.array_equal(codepoint_table(), expected)
+    fold = casefold_table()
+    outside = np.r_[0x40000:0xE0000, 0xF0000:0x110000]
+    assert np.array_equal(fold[outside], outside)
+    assert all(chr(cp).casefold() == chr(cp) for cp in outside.tolist())
