@@ -9,7 +9,7 @@ English is not held out: wcxb-dev is English.  Scores use eval/score.py's metric
 left out of the shipped model's training rows (``train_default_model.recipe_rows``, the other four
 seeds included) and scored.
 
-Usage: python benchmarks/strip_lolo.py [--eval-dir /work/shared/eval] [--lang zh --lang ar-seed] [--ensemble 1]
+Usage: python benchmarks/strip_lolo.py [--eval-dir /work/shared/eval] [--lang zh --lang ar-seed] [--ensemble 3]
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from strip_quality import f1_of, load, load_score, predict, site_templates  # noqa: E402
-from train_default_model import recipe_rows  # noqa: E402
+from train_default_model import ENSEMBLE, recipe_rows  # noqa: E402
 
 from cleaner.boilerplate.train import train_model  # noqa: E402
 
@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--eval-dir", type=Path, default=Path("/work/shared/eval"))
     ap.add_argument("--lang", action="append", choices=LANGS)
-    ap.add_argument("--ensemble", type=int, default=1, help="nets averaged per stage (the shipped model has 3)")
+    ap.add_argument("--ensemble", type=int, default=ENSEMBLE,
+                    help="nets averaged per stage (default: the shipped model's)")
     args = ap.parse_args(argv)
     score = load_score(args.eval_dir)
     data = {name: load(args.eval_dir / f"{name}.jsonl") for name in ("seeds", "wcxb-dev", "daniel-dev")}

@@ -19,10 +19,13 @@ import sys
 import time
 from pathlib import Path
 
-from cleaner.boilerplate import StripModel, Stripper, TemplateStats
-from cleaner.boilerplate.model import Decoder
-from cleaner.boilerplate.train import train_model
-from cleaner.document import apply_removals
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_default_model import ENSEMBLE  # noqa: E402
+
+from cleaner.boilerplate import StripModel, Stripper, TemplateStats  # noqa: E402
+from cleaner.boilerplate.model import Decoder  # noqa: E402
+from cleaner.boilerplate.train import train_model  # noqa: E402
+from cleaner.document import apply_removals  # noqa: E402
 
 
 def load_score(eval_dir: Path):  # type: ignore[no-untyped-def]
@@ -100,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--decoder", help="switch_cost:bias to decode with (default: the model's)")
     ap.add_argument("--hidden", type=int, default=48)
     ap.add_argument("--epochs", type=int, default=8)
-    ap.add_argument("--ensemble", type=int, default=1)
+    ap.add_argument("--ensemble", type=int, default=ENSEMBLE, help="nets averaged per stage (default: the shipped "
+                    "model's, so the CV measures the shipped recipe)")
     ap.add_argument("--no-stacked", action="store_true", help="train the single-stage model")
     args = ap.parse_args(argv)
     score = load_score(args.eval_dir)
