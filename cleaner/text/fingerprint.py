@@ -143,7 +143,7 @@ def mark_table() -> np.ndarray:
 
 def long_mark_runs(cps: np.ndarray) -> np.ndarray:
     """Start offsets of the runs of more than 30 combining marks in ``cps`` (what :func:`nfkc` caps)."""
-    mask = mark_table()[np.minimum(cps, 0xFFFF)] & (cps <= 0xFFFF)
+    mask = np.take(mark_table(), cps, mode="clip") & (cps <= 0xFFFF)  # clip: past the BMP reads U+FFFF's
     edges = np.flatnonzero(np.diff(np.concatenate(([False], mask, [False])).view(np.int8)))
     starts, ends = edges[0::2], edges[1::2]
     return starts[ends - starts > MAX_MARK_RUN]
@@ -209,7 +209,7 @@ def nfkc_many(texts: list[str], cps: np.ndarray, page_end: np.ndarray) -> list[s
     A text NFKC leaves as it is is returned itself.
     """
     capped = set(np.searchsorted(page_end, long_mark_runs(cps), side="right").tolist())
-    stable = nfkc_stable_table()[np.minimum(cps, 0xFFFF)] & (cps <= 0xFFFF)
+    stable = np.take(nfkc_stable_table(), cps, mode="clip") & (cps <= 0xFFFF)  # clip: as for the marks
     unstable = np.flatnonzero(~stable)
     cut = np.searchsorted(unstable, page_end).tolist()
     starts = [0, *page_end[:-1].tolist()]
