@@ -438,7 +438,7 @@ def long_range_many(chars: np.ndarray, ends_sentence: np.ndarray, row_ptr: np.nd
     Character counts are whole numbers, so sums over the batch are exact and equal to per-page sums.
     """
     m = chars.size
-    out = np.zeros((m, len(LONG_NAMES)))
+    out = np.zeros((len(LONG_NAMES), m)).T  # column-major, as the feature matrix
     if m == 0:
         return out
     page = _segment_ids(row_ptr)
@@ -603,9 +603,9 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     page = page_of_line[idx]
     size = np.diff(row_ptr)[page]
     local = np.arange(m) - row_ptr[page]
-    cc = pa.cls_counts[idx].astype(np.float64)
+    cc = pa.cls_counts[idx].T.astype(np.float64, order="C")  # one row per class
     nons = np.maximum(pa.nonspace[idx].astype(np.float64), 1.0)
-    letters = cc[:, LOWER] + cc[:, UPPER] + cc[:, CJK]
+    letters = cc[LOWER] + cc[UPPER] + cc[CJK]
     n_lines = pa.n_lines
     tok_line = pa.tokens.line
     hashes = pa.tokens.hashes
@@ -654,7 +654,7 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     next_blank[pa.line_ptr[1:][pa.line_ptr[1:] > 0] - 1] = True
     # ideographs relative to the page: a Chinese line on an English page is a language menu, on a Chinese
     # page it is the article (an absolute share would not carry over to a script the training lacked)
-    page_cjk = np.bincount(page, weights=cc[:, CJK], minlength=n_pages) / np.maximum(page_chars, 1.0)
+    page_cjk = np.bincount(page, weights=cc[CJK], minlength=n_pages) / np.maximum(page_chars, 1.0)
     # a related-links or comments section opened after the page's first prose line (cue words only name
     # a section: the model learns how far it reaches)
     cue_code = pa.cue[idx]
@@ -669,9 +669,9 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     starts = pa.starts[idx].astype(np.float64)
     text_len = np.maximum(pa.page_len.astype(np.float64), 1.0)
     ts = tshare[idx] if tshare is not None else np.zeros(m)
-    base = np.column_stack((
-        np.log1p(chars), np.log1p(ntok), letters / nons, cc[:, UPPER] / np.maximum(letters, 1.0),
-        cc[:, DIGIT] / nons, cc[:, PUNCT] / nons, cc[:, SYMBOL] / nons, np.abs(cc[:, CJK] / nons - page_cjk[page]),
+    columns = (
+        np.log1p(chars), np.log1p(ntok), letters / nons, cc[UPPER] / np.maximum(letters, 1.0),
+        cc[DIGIT] / nons, cc[PUNCT] / nons, cc[SYMBOL] / nons, np.abs(cc[CJK] / nons - page_cjk[page]),
         pa.ends_sentence[idx], np.log1p(pa.sent_ends[idx]), pa.sent_ends[idx] / (ntok + 1.0),
         np.log1p(pa.linky[idx]), pa.bullet_start[idx], fw_all[idx] / np.maximum(ntok, 1.0),
         tf[idx] / np.maximum(ntok, 1.0), np.log(kcnt), later, adj,
@@ -680,42 +680,46 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
         prev_blank[idx], next_blank[idx], chars / np.maximum(max_chars, 1.0)[page],
         (csum_chars[:-1] - csum_chars[row_ptr[page]]) / total_chars[page],
         (k == first_long_key[page]) & (np.arange(m) > first_long_row[page]), cue, below_cue, np.zeros(m),
-    )).astype(np.float64, copy=False)
-    # the blocks of the feature matrix are written in place, in feature_names() order
-    x = np.empty((m, len(names) + spare))
+    )
+    # the blocks of the feature matrix are written in place, in feature_names() order; the matrix is
+    # column-major, so that each feature is written (and shifted, summed) as one contiguous column
+    x = np.empty((len(names) + spare, m)).T
     x[:, len(names):] = 0.0
-    nbase = base.shape[1]
-    x[:, :nbase] = base
+    nbase = len(columns)
+    for q, column in enumerate(columns):
+        x[:, q] = column
+    base = x[:, :nbase]
     for blk, off in enumerate(OFFSETS, start=1):
         _shift(base, off, local, size, x[:, blk * nbase:(blk + 1) * nbase])
     col = (len(OFFSETS) + 1) * nbase
-    csum = np.zeros((m + 1, nbase))
+    csum = np.empty((nbase, m + 1)).T
+    csum[0] = 0.0
     np.cumsum(base, axis=0, out=csum[1:])
-    lo = np.maximum(local - WINDOW, 0) + row_ptr[page]
-    hi = np.minimum(local + WINDOW + 1, size) + row_ptr[page]
-    mean = x[:, col:col + nbase]
-    np.subtract(csum[hi], csum[lo], out=mean)
-    mean /= (hi - lo)[:, None]
-    col += nbase
-    sel = [BASE_NAMES.index(n) for n in ("log_chars", "ends_sentence", "fw_density")]
-    cs = csum[:, sel]
     p0 = row_ptr[page]
     p1 = row_ptr[page + 1]
-    nb = local[:, None].astype(np.float64)
-    na = (size - 1 - local)[:, None].astype(np.float64)
-    before = np.where(nb > 0, (cs[np.arange(m)] - cs[p0]) / np.maximum(nb, 1.0), 0.0)
-    after = np.where(na > 0, (cs[p1] - cs[np.arange(m) + 1]) / np.maximum(na, 1.0), 0.0)
-    x[:, col:col + 3] = before
-    x[:, col + 3:col + 6] = after
+    lo = np.maximum(local - WINDOW, 0) + p0
+    hi = np.minimum(local + WINDOW + 1, size) + p0
+    width = (hi - lo).astype(np.float64)
+    for q in range(nbase):
+        c = csum[:, q]
+        np.subtract(c[hi], c[lo], out=x[:, col + q])
+        x[:, col + q] /= width
+    col += nbase
+    nb = local.astype(np.float64)
+    na = (size - 1 - local).astype(np.float64)
+    for q, name in enumerate(("log_chars", "ends_sentence", "fw_density")):
+        c = csum[:, BASE_NAMES.index(name)]
+        x[:, col + q] = np.where(nb > 0, (c[:-1] - c[p0]) / np.maximum(nb, 1.0), 0.0)
+        x[:, col + 3 + q] = np.where(na > 0, (c[p1] - c[1:]) / np.maximum(na, 1.0), 0.0)
     col += 6
     fw_cov = np.bincount(tok_page, weights=is_fw, minlength=n_pages)
     ntok_page = np.bincount(tok_page, minlength=n_pages)
     page_cov = np.where(ntok_page > 0, fw_cov / np.maximum(ntok_page, 1), 0.0)
     if known is None:
         known = np.full(n_pages, tshare is not None)
-    page_feats = np.column_stack((page_cov, np.log1p(np.diff(row_ptr)), np.log1p(total_chars),
-                                  known.astype(np.float64)))
-    x[:, col:col + len(PAGE_NAMES)] = page_feats[page]
+    for q, per_page in enumerate((page_cov, np.log1p(np.diff(row_ptr)), np.log1p(total_chars),
+                                  known.astype(np.float64))):
+        x[:, col + q] = per_page[page]
     col += len(PAGE_NAMES)
     x[:, col:col + len(LONG_NAMES)] = long_range_many(chars, pa.ends_sentence[idx], row_ptr)
     return idx, x, row_ptr

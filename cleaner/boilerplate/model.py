@@ -112,7 +112,7 @@ def context_features(z: np.ndarray, chars: np.ndarray, row_ptr: np.ndarray,
     The model then sees each line's score in the light of the article around it (a short item line inside
     a run of kept list text, a lone high score among template lines)."""
     m = z.size
-    out = np.zeros((m, len(CONTEXT_NAMES)))
+    out = np.zeros((len(CONTEXT_NAMES), m)).T  # column-major, as the feature matrix
     if m == 0:
         return out
     z = np.clip(z, -10.0, 10.0)
