@@ -19,11 +19,11 @@ from cleaner.boilerplate.features import (
     batch_arrays,
     char_tables,
     codepoints,
-    group_counts,
     group_stats,
     line_bounds,
     lower_table,
     lowercased,
+    token_groups,
 )
 from cleaner.boilerplate.model import first_tokens
 from cleaner.boilerplate.stripper import HEADLINE_REPEAT_SPAN, _removed_second_article, analyse_many
@@ -41,8 +41,19 @@ def test_group_counts_are_counts_per_page(pairs: list[tuple[int, int]], ordered:
     values = np.array([(v * 0x9E3779B97F4A7C15) % 2**64 for _, v in pairs], dtype=np.uint64)
     seen = Counter(zip(page.tolist(), values.tolist(), strict=True))
     want = [seen[pv] for pv in zip(page.tolist(), values.tolist(), strict=True)]
-    assert group_counts(page, values).tolist() == want
     assert group_stats(page, values)[0].tolist() == want
+    groups = token_groups(page, values)
+    assert np.bincount(groups)[groups].tolist() == want
+    named = dict(zip(zip(page.tolist(), values.tolist(), strict=True), groups.tolist(), strict=False))
+    assert len(set(named.values())) == len(named)  # one number per (page, value)
+
+
+def test_token_groups_when_values_share_the_mixed_high_bits() -> None:
+    # 0 and the inverse of the mix's multiplier mix to 0 and 1: the same high bits, so the exact path is taken
+    page = np.array([0, 0, 0, 1, 1], dtype=np.int64)
+    inverse = pow(0x9E3779B97F4A7C15, -1, 2**64)
+    values = np.array([0, inverse, 0, inverse, inverse], dtype=np.uint64)
+    assert token_groups(page, values).tolist() == [0, 1, 0, 2, 2]
 
 
 def test_line_scores_with_spare_columns_equal_the_copying_path(default_model: StripModel,
