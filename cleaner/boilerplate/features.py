@@ -27,6 +27,8 @@ _LINKY = "|»›«‹→←·•▶►>/\\~"
 _BULLETS = "•·-–—*▪●◦■►▸‣⁃➤✓✔"
 _COMMAS = ",،、，;؛"
 _HASH_BASE = np.uint64(0x100000001B3)  # odd, hence invertible mod 2**64
+#: bit mask of the character classes that make up tokens
+_WORD_CLASSES = sum(1 << c for c in (LOWER, UPPER, DIGIT, CJK, MARK))
 
 
 @lru_cache(maxsize=1)
@@ -282,6 +284,40 @@ def _last_in_lines(pos: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.
     return np.where((j >= 0) & (at >= starts), at, -1)
 
 
+def _positions(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The positions of the (ascending, disjoint) ranges ``[starts, ends)``, concatenated."""
+    lengths = ends - starts
+    offsets = np.cumsum(lengths) - lengths
+    pos: np.ndarray = np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - offsets, lengths)
+    return pos
+
+
+def _first_set(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """:func:`_first_in_lines` of the positions where ``mask`` is set: a line whose first character is set
+    takes it, and only the other lines are read character by character."""
+    out = np.full(starts.size, -1, dtype=np.int64)
+    nonempty = np.flatnonzero(ends > starts)
+    direct = mask[starts[nonempty]]
+    out[nonempty[direct]] = starts[nonempty[direct]]
+    rest = nonempty[~direct]
+    pos = _positions(starts[rest], ends[rest])
+    out[rest] = _first_in_lines(pos[mask[pos]], starts[rest], ends[rest])
+    return out
+
+
+def _last_set(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """:func:`_last_in_lines` of the positions where ``mask`` is set, reading only the lines whose last
+    character is not set character by character."""
+    out = np.full(starts.size, -1, dtype=np.int64)
+    nonempty = np.flatnonzero(ends > starts)
+    direct = mask[ends[nonempty] - 1]
+    out[nonempty[direct]] = ends[nonempty[direct]] - 1
+    rest = nonempty[~direct]
+    pos = _positions(starts[rest], ends[rest])
+    out[rest] = _last_in_lines(pos[mask[pos]], starts[rest], ends[rest])
+    return out
+
+
 def page_arrays(text: str) -> PageArrays:
     """:func:`batch_arrays` of one page."""
     return batch_arrays([text])
@@ -310,24 +346,25 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     cls_counts = np.bincount(code, minlength=n_lines * N_CLASSES).reshape(n_lines, N_CLASSES)
     cls_counts[:, SPACE] -= astops - aends  # the breaks are no part of the line
     nonspace = cls_counts[:, 1:].sum(axis=1)
-    marked = np.flatnonzero(flags & (1 | 4 | 16))  # the few characters that end sentences, link or separate
+    # the few characters that end sentences, link or separate (flatnonzero is fast on bools, slow on uint8)
+    marked = np.flatnonzero((flags & (1 | 4 | 16)) != 0)
     mflags, mline = flags[marked], line_of[marked]
     sent_ends = np.bincount(mline, weights=(mflags & 1) > 0, minlength=n_lines)
     linky = np.bincount(mline, weights=(mflags & 4) > 0, minlength=n_lines)
     commas = np.bincount(mline, weights=(mflags & 16) > 0, minlength=n_lines)
     nonsp = cls != SPACE
-    last = _last_in_lines(np.flatnonzero(nonsp & ((flags & 2) == 0)), astarts, aends)  # closers aside
+    last = _last_set(nonsp & ((flags & 2) == 0), astarts, aends)  # closers aside
     ends_sentence = np.zeros(n_lines, dtype=bool)
     ok = last >= 0
     ends_sentence[ok] = (flags[last[ok]] & 1) > 0
-    first = _first_in_lines(np.flatnonzero(nonsp), astarts, aends)
+    first = _first_set(nonsp, astarts, aends)
     has = first >= 0
     bullet_start = np.zeros(n_lines, dtype=bool)
     bullet_start[has] = (flags[first[has]] & 8) > 0
     indent = np.where(has, first - astarts, 0)
     # tokens: runs of word characters; every CJK character is a token of its own; none spans two pages
     bound = b.boundary()
-    word = np.take(np.array([c in (LOWER, UPPER, DIGIT, CJK, MARK) for c in range(N_CLASSES)]), cls)
+    word = ((np.uint8(_WORD_CLASSES) >> cls) & 1).view(bool)  # bit ``cls`` of the mask: one pass, no gather
     is_cjk = cls == CJK
     cut = is_cjk | bound[:-1]  # a token starts here whatever precedes it
     prev_word = np.zeros(cps.size, dtype=bool)

@@ -144,9 +144,12 @@ def mark_table() -> np.ndarray:
 def long_mark_runs(cps: np.ndarray) -> np.ndarray:
     """Start offsets of the runs of more than 30 combining marks in ``cps`` (what :func:`nfkc` caps)."""
     mask = np.take(mark_table(), cps, mode="clip") & (cps <= 0xFFFF)  # clip: past the BMP reads U+FFFF's
-    edges = np.flatnonzero(np.diff(np.concatenate(([False], mask, [False])).view(np.int8)))
-    starts, ends = edges[0::2], edges[1::2]
-    return starts[ends - starts > MAX_MARK_RUN]
+    pos = np.flatnonzero(mask)  # marks are few: runs are found among their positions
+    if pos.size <= MAX_MARK_RUN:
+        return np.zeros(0, dtype=np.int64)
+    heads = np.flatnonzero(np.concatenate(([True], np.diff(pos) != 1)))
+    lengths = np.diff(np.append(heads, pos.size))
+    return pos[heads[lengths > MAX_MARK_RUN]]
 
 
 def nfkc(text: str) -> str:
