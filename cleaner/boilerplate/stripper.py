@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..document import Removal, apply_removals, normalize_spans
-from .assemble import OTHER, REASONS, glued_tail, main_region, name_reasons_many, viterbi
+from .assemble import OTHER, REASONS, glued_tail, main_regions, name_reasons_many, viterbi
 from .edges import attribution_after, dateline_header, edge_paragraphs, minor_tail
 from .features import BATCH_PAGES, Batch, PageArrays, batch_arrays, group_stats, line_features, select_lines
 from .model import StripModel, first_tokens
@@ -197,20 +197,22 @@ class Stripper:
         body = (ntok >= 8) | (pa.nonspace[idx] >= 40)
         prose = body & pa.ends_sentence[idx]
         keep = np.zeros(m, dtype=bool)
-        first = np.zeros(n_pages, dtype=np.int64)
-        last = np.full(n_pages, -1, dtype=np.int64)
         secondary = np.full(n_pages, m, dtype=np.int64)  # page-local first line of a second article
         sec_spans: list[tuple[tuple[int, int], ...]] = [()] * n_pages
         glue: dict[int, Removal] = {}
         header: list[int] = []  # rows of dateline blocks under headlines
         rptr, last_stop = view.row_ptr.tolist(), pa.stops[pa.line_ptr[1:] - 1].tolist()
+        pages: dict[int, _Page] = {}
         for p, text in enumerate(texts):
             r0, r1 = rptr[p], rptr[p + 1]
-            if r0 == r1:
-                continue
-            pg = _Page(text, starts[r0:r1], ends[r0:r1], logits[r0:r1], k[r0:r1], later[r0:r1], twice[r0:r1],
-                       template[r0:r1], body[r0:r1], prose[r0:r1], ntok[r0:r1])
-            keep[r0:r1], first[p], last[p], sec, g, head = _keep_page(pg, model.decoder.switch_cost)
+            if r0 < r1:
+                pages[p] = _Page(text, starts[r0:r1], ends[r0:r1], logits[r0:r1], k[r0:r1], later[r0:r1],
+                                 twice[r0:r1], template[r0:r1], body[r0:r1], prose[r0:r1], ntok[r0:r1])
+                keep[r0:r1] = _decoded(pages[p], model.decoder.switch_cost)
+        first, last, later_segs = main_regions(keep, body, ends - starts, view.row_ptr, GAP)
+        for p, pg in pages.items():
+            r0, r1 = rptr[p], rptr[p + 1]
+            keep[r0:r1], sec, g, head = _keep_page(pg, keep[r0:r1].copy(), int(first[p]), int(last[p]), later_segs[p])
             header += [r0 + i for i in head]
             if sec is not None:
                 secondary[p] = sec
@@ -298,18 +300,24 @@ class _LineTexts(Sequence[str]):
         return self._pg.text[int(self._pg.starts[i]):int(self._pg.ends[i])]
 
 
-def _keep_page(pg: _Page, switch_cost: float
-               ) -> tuple[np.ndarray, int, int, int | None, tuple[int, int] | None, list[int]]:
-    """``(keep, first, last, secondary, glue, header)`` of one page: the lines kept, the main region, the first
-    line of a second article (or None), the span of a headline glued to the article's last line (or None),
-    and the dateline block removed from under the headline."""
+def _decoded(pg: _Page, switch_cost: float) -> np.ndarray:
+    """The lines of one page the decoder keeps: the best path of the line scores without the lines forced out
+    (site template, repeats), and the page's edge paragraphs."""
     forced = pg.template | (pg.later & (pg.ntok >= MIN_DUP_TOKENS))
     keep = viterbi(pg.logits, switch_cost) & ~forced
     if not keep.any():  # the switch costs left nothing: keep the lines that score as content on their own
         keep = (pg.logits > 0) & ~forced
     keep[edge_paragraphs(keep, pg.prose & ~forced)] = True
+    return keep
+
+
+def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: list[tuple[int, int]]
+               ) -> tuple[np.ndarray, int | None, tuple[int, int] | None, list[int]]:
+    """``(keep, secondary, glue, header)`` of one page from its :func:`_decoded` lines and their main region
+    (:func:`.assemble.main_regions`): the lines kept, the first line of a second article (or None), the span
+    of a headline glued to the article's last line (or None), and the dateline block removed from under the
+    headline."""
     lengths = pg.ends - pg.starts
-    first, last, later_segs = main_region(keep, pg.body, lengths, GAP)
     secondary = _secondary_start(keep, pg.body, pg.keys, pg.twice, last, later_segs, lengths)
     if secondary is None:
         secondary = _removed_second_article(pg.keys, pg.twice, pg.prose, keep, last, lengths)
@@ -332,7 +340,7 @@ def _keep_page(pg: _Page, switch_cost: float
         off = glued_tail(texts[j])
         if off is not None:
             glue = (int(pg.starts[j]) + off, int(pg.ends[j]))
-    return keep, first, last, secondary, glue, header
+    return keep, secondary, glue, header
 
 
 def _spans_many(pa: PageArrays, row_ptr: np.ndarray, idx: np.ndarray, keep: np.ndarray, codes: np.ndarray,

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.boilerplate import StripModel
-from cleaner.boilerplate.assemble import main_region
+from cleaner.boilerplate.assemble import main_region, main_regions
 from cleaner.boilerplate.features import (
     CJK,
     N_CLASSES,
@@ -167,6 +167,21 @@ def test_main_region_is_the_first_large_segment(lines: list[tuple[bool, bool, in
     body = np.array([b for _, b, _ in lines], dtype=bool)
     lengths = np.array([n for _, _, n in lines], dtype=np.int64)
     assert main_region(keep, body, lengths, gap) == _main_region_reference(keep, body, lengths, gap)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.booleans(), st.booleans(), st.integers(1, 300)), max_size=20), max_size=6),
+       st.integers(1, 4))
+def test_main_regions_of_a_batch_are_those_of_its_pages(pages: list[list[tuple[bool, bool, int]]], gap: int) -> None:
+    lines = [line for page in pages for line in page]
+    keep = np.array([k for k, _, _ in lines], dtype=bool)
+    body = np.array([b for _, b, _ in lines], dtype=bool)
+    lengths = np.array([n for _, _, n in lines], dtype=np.int64)
+    row_ptr = np.concatenate(([0], np.cumsum([len(page) for page in pages]))).astype(np.int64)
+    first, last, later = main_regions(keep, body, lengths, row_ptr, gap)
+    for p, (a, b) in enumerate(zip(row_ptr[:-1], row_ptr[1:], strict=True)):
+        want = _main_region_reference(keep[a:b], body[a:b], lengths[a:b], gap)
+        assert (int(first[p]), int(last[p]), later[p]) == want
 
 
 def _removed_second_article_reference(keys: np.ndarray, twice: np.ndarray, prose: np.ndarray, keep: np.ndarray,
