@@ -210,14 +210,15 @@ def batch_line_bounds(cps: np.ndarray, page_start: np.ndarray, page_end: np.ndar
     bound = np.zeros(n + 1, dtype=bool)
     bound[page_start] = True
     bound[page_end] = True
-    is_n = cps == 10
-    is_r = cps == 13
-    next_n = np.zeros(n, dtype=bool)
-    next_n[:-1] = is_n[1:] & ~bound[1:n]
-    prev_r = np.zeros(n, dtype=bool)
-    prev_r[1:] = is_r[:-1] & ~bound[1:n]
-    brk = np.flatnonzero(is_r | (is_n & ~prev_r))
-    bstops = brk + np.where(is_r[brk] & next_n[brk], 2, 1)
+    # the few CR and LF positions; an LF right after a CR of the same page is part of its break
+    cand = np.flatnonzero((cps == 10) | (cps == 13))
+    is_r = cps[cand] == 13
+    prev = np.maximum(cand - 1, 0)
+    lf_of_crlf = ~is_r & (cand > 0) & (cps[prev] == 13) & ~bound[cand]
+    brk = cand[~lf_of_crlf]
+    nxt = np.minimum(brk + 1, max(n - 1, 0))
+    crlf = (cps[brk] == 13) & (brk + 1 < n) & (cps[nxt] == 10) & ~bound[brk + 1]
+    bstops = brk + np.where(crlf, 2, 1)
     inner = bstops[~bound[bstops]]  # line starts that are not page starts
     page_of_inner = np.searchsorted(page_end, inner, side="right")
     starts = np.concatenate((page_start, inner))
