@@ -563,18 +563,9 @@ def _segment_ids(ptr: np.ndarray) -> np.ndarray:
 
 
 def group_stats(page: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per element: how often its value occurs on its page, and the index of its page's first occurrence."""
-    if values.size == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    if (page[1:] >= page[:-1]).all():
-        # pages in order (as a batch's rows and tokens are): a stable sort by value alone keeps each value's
-        # elements in page order, so (value, page) groups are contiguous without sorting by page too
-        order = np.argsort(values, kind="stable")
-    else:
-        order = np.lexsort((values, page))  # stable: ties keep their order
-    sv, sp = values[order], page[order]
-    head = np.ones(values.size, dtype=bool)
-    head[1:] = (sv[1:] != sv[:-1]) | (sp[1:] != sp[:-1])
+    """Per element: how often its value (uint64) occurs on its page, and the index of its page's first
+    occurrence."""
+    order, head = _grouped(page, values)
     group = np.cumsum(head) - 1
     counts = np.bincount(group)
     first = order[head]
@@ -586,12 +577,22 @@ def group_stats(page: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def token_groups(page: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Per element a group number (0, 1, ...), the same for elements with the same value on the same page.
+    """Per element a group number (0, 1, ...), the same for elements with the same value (uint64) on the same
+    page."""
+    order, head = _grouped(page, values)
+    out = np.empty(values.size, dtype=np.int64)
+    out[order] = np.cumsum(head) - 1
+    return out
 
-    With ``page`` ascending (a batch's tokens) this is one sort of plain 64-bit integers, several times faster
-    than an argsort: a bijective mix of the value in the high bits, the element's index in the low bits.  The
-    elements of a value are then adjacent and in page order, unless two values share the mix's high bits
-    (about one batch in 10**5), which the exact path below handles.
+
+def _grouped(page: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(order, head)``: an order of the elements in which those with the same value on the same page are
+    adjacent and in index order, and whether each element of that order starts a group.
+
+    With ``page`` ascending (a batch's rows and tokens) this is one sort of plain 64-bit integers, several
+    times faster than an argsort: a bijective mix of the value in the high bits, the element's index in the
+    low bits.  The elements of a value are then adjacent and in page order, unless two values share the
+    mix's high bits (about one batch in 10**5), which the exact path below handles.
     """
     n = values.size
     order: np.ndarray | None = None
@@ -609,13 +610,11 @@ def token_groups(page: np.ndarray, values: np.ndarray) -> np.ndarray:
         if ((sv[1:] != sv[:-1]) & (key[1:] == key[:-1])).any():
             order = None
     if order is None:
-        order = np.lexsort((values, page))
+        order = np.lexsort((values, page))  # stable: ties keep their order
     sv, sp = values[order], page[order]
     head = np.ones(n, dtype=bool)
     head[1:] = (sv[1:] != sv[:-1]) | (sp[1:] != sp[:-1])
-    out = np.empty(n, dtype=np.int64)
-    out[order] = np.cumsum(head) - 1
-    return out
+    return order, head
 
 
 def _shift(m: np.ndarray, off: int, local: np.ndarray, size: np.ndarray, out: np.ndarray) -> None:
