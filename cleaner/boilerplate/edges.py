@@ -76,6 +76,8 @@ def minor_tail(keep: np.ndarray, body: np.ndarray, lengths: np.ndarray, last: in
     A later segment of body text holding less than ``share`` of the main segment's text is a teaser
     or a sidebar; so are kept lines past the last segment that hold no body text at all.
     """
+    if not keep[last + 1:].any():  # nothing kept after the article (most pages)
+        return []
     removed = np.concatenate(([0], np.cumsum(~keep)))
     drop: list[int] = []
     prev_end = last  # end of the last block kept: removed lines are counted from here

@@ -324,8 +324,10 @@ def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: l
     if secondary is not None:
         keep[secondary:] = False
     if last >= first >= 0:
-        strong = keep[first:last + 1] & pg.body[first:last + 1]
-        main_size = float(lengths[first:last + 1][strong].sum())
+        main_size = 0.0  # only later segments are compared with it
+        if later_segs:
+            strong = keep[first:last + 1] & pg.body[first:last + 1]
+            main_size = float(lengths[first:last + 1][strong].sum())
         keep[minor_tail(keep, pg.body, lengths, last, later_segs, main_size, TAIL_SHARE, GAP)] = False
     texts = _LineTexts(pg)
     header = dateline_header(texts, keep, pg.body, pg.prose, first)
@@ -420,7 +422,7 @@ def _removed_second_article(keys: np.ndarray, twice: np.ndarray, prose: np.ndarr
     lines are named secondary_article): a short line printed twice (only twice on the page), then a run
     of >= 3 prose lines the model removed (kept prose there is a table header repeated, not an article).
     ``twice``: the line's (non-empty) key occurs exactly twice on the page."""
-    if last < 0:
+    if last < 0 or not twice[last + 1:].any():
         return None
     m = keys.size
     after = slice(last + 1, m)
