@@ -34,35 +34,42 @@ _SENT_END = regex.compile(r"[.!?؟。！？]")
 
 def viterbi(logits: np.ndarray, switch_cost: float) -> np.ndarray:
     """Two-state (remove/keep) decoding: maximise the sum of agreeing half log-odds minus switch costs."""
-    n = logits.size
-    if n == 0:
-        return np.zeros(0, dtype=bool)
+    return viterbi_many(logits, np.array([0, logits.size]), switch_cost)
+
+
+def viterbi_many(logits: np.ndarray, row_ptr: np.ndarray, switch_cost: float) -> np.ndarray:
+    """:func:`viterbi` of each page of a batch (page ``p`` owns rows ``row_ptr[p]:row_ptr[p + 1]``)."""
     if switch_cost <= 0:
         return logits > 0
+    m = logits.size
     half = (logits / 2.0).tolist()
-    s0, s1 = -half[0], half[0]
-    back0 = bytearray(n)  # best previous state when in state 0 / 1
-    back1 = bytearray(b"\x01") * n
+    back0 = bytearray(m)  # best previous state when in state 0 / 1
+    back1 = bytearray(b"\x01") * m
+    out = bytearray(m)  # 1 where the best path keeps the line
     cost = switch_cost
-    for i in range(1, n):
-        # at most one state switches: s0 < s1 - cost implies s1 >= s0 - cost (cost >= 0); ties stay
-        m0 = s1 - cost
-        if s0 < m0:
-            s0 = m0
-            back0[i] = 1
-        else:
-            m1 = s0 - cost
-            if s1 < m1:
-                s1 = m1
-                back1[i] = 0
-        h = half[i]
-        s0 -= h
-        s1 += h
-    out = bytearray(n)  # 1 where the best path keeps the line
-    state = 1 if s1 > s0 else 0
-    for i in range(n - 1, -1, -1):
-        out[i] = state
-        state = back1[i] if state else back0[i]
+    bounds = row_ptr.tolist()
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        if a == b:
+            continue
+        s0, s1 = -half[a], half[a]
+        for i in range(a + 1, b):
+            # at most one state switches: s0 < s1 - cost implies s1 >= s0 - cost (cost >= 0); ties stay
+            m0 = s1 - cost
+            if s0 < m0:
+                s0 = m0
+                back0[i] = 1
+            else:
+                m1 = s0 - cost
+                if s1 < m1:
+                    s1 = m1
+                    back1[i] = 0
+            h = half[i]
+            s0 -= h
+            s1 += h
+        state = 1 if s1 > s0 else 0
+        for i in range(b - 1, a - 1, -1):
+            out[i] = state
+            state = back1[i] if state else back0[i]
     return np.frombuffer(out, dtype=np.uint8).astype(bool)
 
 

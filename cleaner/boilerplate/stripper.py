@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..document import Removal, apply_removals, normalize_spans
-from .assemble import OTHER, REASONS, glued_tail, main_regions, name_reasons_many, viterbi
-from .edges import attribution_after, dateline_header, edge_paragraphs, minor_tail
+from .assemble import OTHER, REASONS, glued_tail, main_regions, name_reasons_many, viterbi_many
+from .edges import attribution_after, dateline_header, edge_paragraphs_many, minor_tail
 from .features import BATCH_PAGES, Batch, PageArrays, batch_arrays, group_stats, line_features, select_lines
 from .model import StripModel, first_tokens
 from .templates import TemplateStats, keyed_lines
@@ -196,19 +196,16 @@ class Stripper:
         ntok = np.bincount(pa.tokens.line, minlength=pa.n_lines)[idx]
         body = (ntok >= 8) | (pa.nonspace[idx] >= 40)
         prose = body & pa.ends_sentence[idx]
-        keep = np.zeros(m, dtype=bool)
         secondary = np.full(n_pages, m, dtype=np.int64)  # page-local first line of a second article
         sec_spans: list[tuple[tuple[int, int], ...]] = [()] * n_pages
         glue: dict[int, Removal] = {}
         header: list[int] = []  # rows of dateline blocks under headlines
         rptr, last_stop = view.row_ptr.tolist(), pa.stops[pa.line_ptr[1:] - 1].tolist()
-        pages: dict[int, _Page] = {}
-        for p, text in enumerate(texts):
-            r0, r1 = rptr[p], rptr[p + 1]
-            if r0 < r1:
-                pages[p] = _Page(text, starts[r0:r1], ends[r0:r1], logits[r0:r1], k[r0:r1], later[r0:r1],
-                                 twice[r0:r1], template[r0:r1], body[r0:r1], prose[r0:r1], ntok[r0:r1])
-                keep[r0:r1] = _decoded(pages[p], model.decoder.switch_cost)
+        keep = _decoded(logits, view.row_ptr, page, template | (later & (ntok >= MIN_DUP_TOKENS)), prose,
+                        model.decoder.switch_cost)
+        pages = {p: _Page(text, starts[r0:r1], ends[r0:r1], logits[r0:r1], k[r0:r1], later[r0:r1], twice[r0:r1],
+                          template[r0:r1], body[r0:r1], prose[r0:r1], ntok[r0:r1])
+                 for p, (text, r0, r1) in enumerate(zip(texts, rptr[:-1], rptr[1:], strict=True)) if r0 < r1}
         first, last, later_segs = main_regions(keep, body, ends - starts, view.row_ptr, GAP)
         for p, pg in pages.items():
             r0, r1 = rptr[p], rptr[p + 1]
@@ -231,6 +228,18 @@ class Stripper:
             spans[p].append(glued)
             spans[p].sort(key=lambda r: r.start)
         return [(tuple(sp), sec) for sp, sec in zip(spans, sec_spans, strict=True)]
+
+
+def _decoded(logits: np.ndarray, row_ptr: np.ndarray, page: np.ndarray, forced: np.ndarray, prose: np.ndarray,
+             switch_cost: float) -> np.ndarray:
+    """The rows of a batch the decoder keeps: each page's best path of the line scores without the rows
+    ``forced`` out (site template, repeats), and the pages' edge paragraphs."""
+    best = viterbi_many(logits, row_ptr, switch_cost) & ~forced
+    # where the switch costs left a page nothing: the lines that score as content on their own
+    empty = np.bincount(page, weights=best, minlength=row_ptr.size - 1) == 0
+    keep: np.ndarray = np.where(empty[page], (logits > 0) & ~forced, best)
+    keep[edge_paragraphs_many(keep, prose & ~forced, row_ptr)] = True
+    return keep
 
 
 @dataclass(frozen=True)
@@ -298,17 +307,6 @@ class _LineTexts(Sequence[str]):
 
     def __getitem__(self, i: int) -> str:  # type: ignore[override]
         return self._pg.text[int(self._pg.starts[i]):int(self._pg.ends[i])]
-
-
-def _decoded(pg: _Page, switch_cost: float) -> np.ndarray:
-    """The lines of one page the decoder keeps: the best path of the line scores without the lines forced out
-    (site template, repeats), and the page's edge paragraphs."""
-    forced = pg.template | (pg.later & (pg.ntok >= MIN_DUP_TOKENS))
-    keep = viterbi(pg.logits, switch_cost) & ~forced
-    if not keep.any():  # the switch costs left nothing: keep the lines that score as content on their own
-        keep = (pg.logits > 0) & ~forced
-    keep[edge_paragraphs(keep, pg.prose & ~forced)] = True
-    return keep
 
 
 def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: list[tuple[int, int]]

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.boilerplate import StripModel
-from cleaner.boilerplate.assemble import main_region, main_regions
+from cleaner.boilerplate.assemble import main_region, main_regions, viterbi, viterbi_many
+from cleaner.boilerplate.edges import edge_paragraphs, edge_paragraphs_many
 from cleaner.boilerplate.features import (
     CJK,
     N_CLASSES,
@@ -211,3 +212,18 @@ def test_removed_second_article_reads_the_short_lines_printed_twice(
     lengths = np.array([row[4] for row in lines], dtype=np.int64)
     args = (keys, twice, prose, keep, min(last, keys.size - 1), lengths)
     assert _removed_second_article(*args) == _removed_second_article_reference(*args)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(-6, 6), st.booleans(), st.booleans()), max_size=12), max_size=6))
+def test_batch_decoding_is_that_of_each_page(pages: list[list[tuple[int, bool, bool]]]) -> None:
+    rows = [row for page in pages for row in page]
+    logits = np.array([v / 4 for v, _, _ in rows], dtype=np.float64)
+    keep = np.array([k for _, k, _ in rows], dtype=bool)
+    prose = np.array([p for _, _, p in rows], dtype=bool)
+    row_ptr = np.concatenate(([0], np.cumsum([len(page) for page in pages]))).astype(np.int64)
+    bounds = list(zip(row_ptr[:-1].tolist(), row_ptr[1:].tolist(), strict=True))
+    want = np.concatenate([viterbi(logits[a:b], 0.5) for a, b in bounds]) if rows else np.zeros(0, dtype=bool)
+    assert np.array_equal(viterbi_many(logits, row_ptr, 0.5), want)
+    edges = [a + i for a, b in bounds for i in edge_paragraphs(keep[a:b], prose[a:b])]
+    assert edge_paragraphs_many(keep, prose, row_ptr).tolist() == edges
