@@ -34,36 +34,43 @@ _SENT_END = regex.compile(r"[.!?؟。！？]")
 
 def viterbi(logits: np.ndarray, switch_cost: float) -> np.ndarray:
     """Two-state (remove/keep) decoding: maximise the sum of agreeing half log-odds minus switch costs."""
-    n = logits.size
-    if n == 0:
-        return np.zeros(0, dtype=bool)
+    return viterbi_many(logits, np.array([0, logits.size]), switch_cost)
+
+
+def viterbi_many(logits: np.ndarray, row_ptr: np.ndarray, switch_cost: float) -> np.ndarray:
+    """:func:`viterbi` of each page of a batch (page ``p`` owns rows ``row_ptr[p]:row_ptr[p + 1]``)."""
     if switch_cost <= 0:
         return logits > 0
+    m = logits.size
     half = (logits / 2.0).tolist()
-    s0, s1 = -half[0], half[0]
-    back0 = bytearray(n)  # best previous state when in state 0 / 1
-    back1 = bytearray(n)
-    for i in range(1, n):
-        h = half[i]
-        m0 = s1 - switch_cost
-        m1 = s0 - switch_cost
-        if s0 >= m0:
-            n0 = s0
-        else:
-            n0 = m0
-            back0[i] = 1
-        if s1 >= m1:
-            n1 = s1
-            back1[i] = 1
-        else:
-            n1 = m1
-        s0, s1 = n0 - h, n1 + h
-    out = np.zeros(n, dtype=bool)
-    state = 1 if s1 > s0 else 0
-    for i in range(n - 1, -1, -1):
-        out[i] = state == 1
-        state = back1[i] if state else back0[i]
-    return out
+    back0 = bytearray(m)  # best previous state when in state 0 / 1
+    back1 = bytearray(b"\x01") * m
+    out = bytearray(m)  # 1 where the best path keeps the line
+    cost = switch_cost
+    bounds = row_ptr.tolist()
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        if a == b:
+            continue
+        s0, s1 = -half[a], half[a]
+        for i in range(a + 1, b):
+            # at most one state switches: s0 < s1 - cost implies s1 >= s0 - cost (cost >= 0); ties stay
+            m0 = s1 - cost
+            if s0 < m0:
+                s0 = m0
+                back0[i] = 1
+            else:
+                m1 = s0 - cost
+                if s1 < m1:
+                    s1 = m1
+                    back1[i] = 0
+            h = half[i]
+            s0 -= h
+            s1 += h
+        state = 1 if s1 > s0 else 0
+        for i in range(b - 1, a - 1, -1):
+            out[i] = state
+            state = back1[i] if state else back0[i]
+    return np.frombuffer(out, dtype=np.uint8).astype(bool)
 
 
 # plain literal alternations: the standard engine scans them several times faster than ``regex``
@@ -103,19 +110,54 @@ def main_region(keep: np.ndarray, body: np.ndarray, lengths: np.ndarray, gap: in
                 ) -> tuple[int, int, list[tuple[int, int]]]:
     """``(first, last, later_segments)``: the main article is the first segment holding at least half as
     much text as the largest one; kept lines before it (headline, lead) belong to it."""
-    heads, tails = _segment_bounds(keep, body, gap)
-    if heads.size == 0:
-        kept = np.flatnonzero(keep)
-        return (int(kept[0]), int(kept[-1]), []) if kept.size else (0, -1, [])
+    first, last, later = main_regions(keep, body, lengths, np.array([0, keep.size]), gap)
+    return int(first[0]), int(last[0]), later[0]
+
+
+def main_regions(keep: np.ndarray, body: np.ndarray, lengths: np.ndarray, row_ptr: np.ndarray, gap: int
+                 ) -> tuple[np.ndarray, np.ndarray, list[list[tuple[int, int]]]]:
+    """:func:`main_region` of each page of a batch (page ``p`` owns rows ``row_ptr[p]:row_ptr[p + 1]``), with
+    array operations over the batch: ``first`` and ``last`` per page and the later segments, page-local
+    (a page without kept lines has ``(0, -1)``)."""
+    n_pages = row_ptr.size - 1
+    page = np.repeat(np.arange(n_pages), np.diff(row_ptr))
+    kept = np.flatnonzero(keep)
+    # pages without strong lines: their first and last kept lines
+    k0 = np.searchsorted(kept, row_ptr[:-1])
+    k1 = np.searchsorted(kept, row_ptr[1:]) - 1
+    has_kept = k1 >= k0
+    first = np.where(has_kept, kept[np.minimum(k0, kept.size - 1)] - row_ptr[:-1] if kept.size else 0, 0)
+    last = np.where(has_kept, kept[np.maximum(k1, 0)] - row_ptr[:-1] if kept.size else 0, -1)
+    later: list[list[tuple[int, int]]] = [[] for _ in range(n_pages)]
+    strong = np.flatnonzero(keep & body)
+    if strong.size == 0:
+        return first, last, later
+    # segments: a new one at a new page or after at least ``gap`` removed lines between two strong lines
+    removed = np.cumsum(~keep)
+    spage = page[strong]
+    new_seg = np.ones(strong.size, dtype=bool)
+    new_seg[1:] = (spage[1:] != spage[:-1]) | (removed[strong[1:]] - removed[strong[:-1]] >= gap)
+    heads, tails = strong[new_seg], strong[np.append(new_seg[1:], True)]
     kept_chars = np.cumsum(np.where(keep, lengths, 0))
     sizes = kept_chars[tails] - kept_chars[heads] + lengths[heads]  # a segment's first line is kept
-    j = int(np.argmax(sizes >= 0.5 * sizes.max()))
-    first, last = int(heads[j]), int(tails[j])
-    start = int(tails[j - 1]) + 1 if j else 0  # kept lines after the previous segment lead into this one
-    kept_before = np.flatnonzero(keep[start:first])
-    if kept_before.size:
-        first = start + int(kept_before[0])
-    return first, last, list(zip(heads[j + 1:].tolist(), tails[j + 1:].tolist(), strict=True))
+    seg_page = page[heads]
+    page_seg = np.flatnonzero(np.concatenate(([True], seg_page[1:] != seg_page[:-1])))  # first of each page
+    page_end = np.append(page_seg[1:], sizes.size)
+    largest = np.repeat(np.maximum.reduceat(sizes, page_seg), page_end - page_seg)
+    large = np.flatnonzero(sizes >= 0.5 * largest)
+    chosen = large[np.concatenate(([True], seg_page[large[1:]] != seg_page[large[:-1]]))]  # first of each page
+    pages = seg_page[chosen]
+    r0 = row_ptr[pages]
+    # kept lines after the page's previous segment (or from its top) lead into this one
+    start = np.where(chosen > page_seg, tails[np.maximum(chosen - 1, 0)] + 1, r0)
+    lead = kept[np.searchsorted(kept, start)]  # the first kept line from there (the segment's head at the latest)
+    first[pages] = lead - r0
+    last[pages] = tails[chosen] - r0
+    local_heads = (heads - row_ptr[seg_page]).tolist()
+    local_tails = (tails - row_ptr[seg_page]).tolist()
+    for p, a, b in zip(pages.tolist(), (chosen + 1).tolist(), page_end.tolist(), strict=True):
+        later[p] = list(zip(local_heads[a:b], local_tails[a:b], strict=True))
+    return first, last, later
 
 
 def glued_tail(line: str) -> int | None:

@@ -49,15 +49,19 @@ def edge_paragraphs(keep: np.ndarray, prose: np.ndarray) -> list[int]:
     stripping repeats until nothing changes: without this rule a page whose text opens or ends on its
     article could lose a paragraph to each pass, until a line scored high enough stopped it.
     """
-    n = keep.size
-    if n < 3:
-        return []
-    out = []
-    if prose[:3].all() and not keep[0] and keep[1:3].all():
-        out.append(0)
-    if prose[-3:].all() and not keep[-1] and keep[-3:-1].all():
-        out.append(n - 1)
-    return out
+    rows: list[int] = edge_paragraphs_many(keep, prose, np.array([0, keep.size])).tolist()
+    return rows
+
+
+def edge_paragraphs_many(keep: np.ndarray, prose: np.ndarray, row_ptr: np.ndarray) -> np.ndarray:
+    """The rows :func:`edge_paragraphs` keeps on each page of a batch (page ``p`` owns rows
+    ``row_ptr[p]:row_ptr[p + 1]``), ascending."""
+    r0, r1 = row_ptr[:-1], row_ptr[1:]
+    r0, r1 = r0[r1 - r0 >= 3], r1[r1 - r0 >= 3]
+    top = prose[r0] & prose[r0 + 1] & prose[r0 + 2] & ~keep[r0] & keep[r0 + 1] & keep[r0 + 2]
+    bottom = prose[r1 - 1] & prose[r1 - 2] & prose[r1 - 3] & ~keep[r1 - 1] & keep[r1 - 2] & keep[r1 - 3]
+    rows: np.ndarray = np.sort(np.concatenate((r0[top], r1[bottom] - 1)))
+    return rows
 
 
 def attribution_after(texts: Sequence[str], keep: np.ndarray, blocked: np.ndarray, last: int) -> int | None:
@@ -76,6 +80,8 @@ def minor_tail(keep: np.ndarray, body: np.ndarray, lengths: np.ndarray, last: in
     A later segment of body text holding less than ``share`` of the main segment's text is a teaser
     or a sidebar; so are kept lines past the last segment that hold no body text at all.
     """
+    if not keep[last + 1:].any():  # nothing kept after the article (most pages)
+        return []
     removed = np.concatenate(([0], np.cumsum(~keep)))
     drop: list[int] = []
     prev_end = last  # end of the last block kept: removed lines are counted from here

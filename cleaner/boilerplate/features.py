@@ -27,6 +27,8 @@ _LINKY = "|»›«‹→←·•▶►>/\\~"
 _BULLETS = "•·-–—*▪●◦■►▸‣⁃➤✓✔"
 _COMMAS = ",،、，;؛"
 _HASH_BASE = np.uint64(0x100000001B3)  # odd, hence invertible mod 2**64
+#: bit mask of the character classes that make up tokens
+_WORD_CLASSES = sum(1 << c for c in (LOWER, UPPER, DIGIT, CJK, MARK))
 
 
 @lru_cache(maxsize=1)
@@ -96,7 +98,7 @@ def lowercased(b: Batch) -> tuple[np.ndarray, np.ndarray]:
     the BMP (nearly all); the others go through ``str.lower``.
     """
     cps = b.cps
-    lcps = lower_table()[np.minimum(cps, 0xFFFF)]
+    lcps = np.take(lower_table(), cps, mode="clip")  # clip: past the BMP reads U+FFFF's entry
     odd = np.flatnonzero((lcps == NOT_ONE) | (cps > 0xFFFF))
     lowered = np.ones(len(b.texts), dtype=bool)
     for p in np.unique(np.searchsorted(b.page_end, odd, side="right")).tolist():
@@ -120,10 +122,12 @@ def _powers_for(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class PageTokens:
-    """Token hashes of a batch and the (batch-wide) line each token belongs to."""
+    """Token hashes of a batch, the (batch-wide) line each token belongs to, and its :func:`token_groups`
+    number (the same for the same hash on the same page; lines selected from a batch keep their numbers)."""
 
     hashes: np.ndarray  # uint64
     line: np.ndarray  # int64 line index per token
+    group: np.ndarray  # int64
 
 
 @dataclass
@@ -206,14 +210,15 @@ def batch_line_bounds(cps: np.ndarray, page_start: np.ndarray, page_end: np.ndar
     bound = np.zeros(n + 1, dtype=bool)
     bound[page_start] = True
     bound[page_end] = True
-    is_n = cps == 10
-    is_r = cps == 13
-    next_n = np.zeros(n, dtype=bool)
-    next_n[:-1] = is_n[1:] & ~bound[1:n]
-    prev_r = np.zeros(n, dtype=bool)
-    prev_r[1:] = is_r[:-1] & ~bound[1:n]
-    brk = np.flatnonzero(is_r | (is_n & ~prev_r))
-    bstops = brk + np.where(is_r[brk] & next_n[brk], 2, 1)
+    # the few CR and LF positions; an LF right after a CR of the same page is part of its break
+    cand = np.flatnonzero((cps == 10) | (cps == 13))
+    is_r = cps[cand] == 13
+    prev = np.maximum(cand - 1, 0)
+    lf_of_crlf = ~is_r & (cand > 0) & (cps[prev] == 13) & ~bound[cand]
+    brk = cand[~lf_of_crlf]
+    nxt = np.minimum(brk + 1, max(n - 1, 0))
+    crlf = (cps[brk] == 13) & (brk + 1 < n) & (cps[nxt] == 10) & ~bound[brk + 1]
+    bstops = brk + np.where(crlf, 2, 1)
     inner = bstops[~bound[bstops]]  # line starts that are not page starts
     page_of_inner = np.searchsorted(page_end, inner, side="right")
     starts = np.concatenate((page_start, inner))
@@ -280,6 +285,40 @@ def _last_in_lines(pos: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.
     return np.where((j >= 0) & (at >= starts), at, -1)
 
 
+def _positions(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The positions of the (ascending, disjoint) ranges ``[starts, ends)``, concatenated."""
+    lengths = ends - starts
+    offsets = np.cumsum(lengths) - lengths
+    pos: np.ndarray = np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - offsets, lengths)
+    return pos
+
+
+def _first_set(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """:func:`_first_in_lines` of the positions where ``mask`` is set: a line whose first character is set
+    takes it, and only the other lines are read character by character."""
+    out = np.full(starts.size, -1, dtype=np.int64)
+    nonempty = np.flatnonzero(ends > starts)
+    direct = mask[starts[nonempty]]
+    out[nonempty[direct]] = starts[nonempty[direct]]
+    rest = nonempty[~direct]
+    pos = _positions(starts[rest], ends[rest])
+    out[rest] = _first_in_lines(pos[mask[pos]], starts[rest], ends[rest])
+    return out
+
+
+def _last_set(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """:func:`_last_in_lines` of the positions where ``mask`` is set, reading only the lines whose last
+    character is not set character by character."""
+    out = np.full(starts.size, -1, dtype=np.int64)
+    nonempty = np.flatnonzero(ends > starts)
+    direct = mask[ends[nonempty] - 1]
+    out[nonempty[direct]] = ends[nonempty[direct]] - 1
+    rest = nonempty[~direct]
+    pos = _positions(starts[rest], ends[rest])
+    out[rest] = _last_in_lines(pos[mask[pos]], starts[rest], ends[rest])
+    return out
+
+
 def page_arrays(text: str) -> PageArrays:
     """:func:`batch_arrays` of one page."""
     return batch_arrays([text])
@@ -294,13 +333,13 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     n_lines = astarts.size
     lcps, lowered = lowercased(b)
     cls_t, flag_t = char_tables()
-    bmp = np.minimum(cps, 0xFFFF)
-    cls = cls_t[bmp]
+    # np.take is several times faster than indexing with uint32; clip: past the BMP reads U+FFFF's entry
+    cls = np.take(cls_t, cps, mode="clip")
     astral = cps > 0xFFFF
     if astral.any():
         cls = cls.copy()
         cls[astral] = np.where((cps[astral] >= 0x20000) & (cps[astral] <= 0x3FFFF), CJK, SYMBOL)
-    flags = flag_t[bmp]
+    flags = np.take(flag_t, cps, mode="clip")
     # every character belongs to a line (its break characters, CR and LF, included: they are spaces)
     line_of = np.repeat(np.arange(n_lines), np.diff(np.append(astarts, cps.size)))
     code = line_of * N_CLASSES
@@ -308,24 +347,25 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     cls_counts = np.bincount(code, minlength=n_lines * N_CLASSES).reshape(n_lines, N_CLASSES)
     cls_counts[:, SPACE] -= astops - aends  # the breaks are no part of the line
     nonspace = cls_counts[:, 1:].sum(axis=1)
-    marked = np.flatnonzero(flags & (1 | 4 | 16))  # the few characters that end sentences, link or separate
+    # the few characters that end sentences, link or separate (flatnonzero is fast on bools, slow on uint8)
+    marked = np.flatnonzero((flags & (1 | 4 | 16)) != 0)
     mflags, mline = flags[marked], line_of[marked]
     sent_ends = np.bincount(mline, weights=(mflags & 1) > 0, minlength=n_lines)
     linky = np.bincount(mline, weights=(mflags & 4) > 0, minlength=n_lines)
     commas = np.bincount(mline, weights=(mflags & 16) > 0, minlength=n_lines)
     nonsp = cls != SPACE
-    last = _last_in_lines(np.flatnonzero(nonsp & ((flags & 2) == 0)), astarts, aends)  # closers aside
+    last = _last_set(nonsp & ((flags & 2) == 0), astarts, aends)  # closers aside
     ends_sentence = np.zeros(n_lines, dtype=bool)
     ok = last >= 0
     ends_sentence[ok] = (flags[last[ok]] & 1) > 0
-    first = _first_in_lines(np.flatnonzero(nonsp), astarts, aends)
+    first = _first_set(nonsp, astarts, aends)
     has = first >= 0
     bullet_start = np.zeros(n_lines, dtype=bool)
     bullet_start[has] = (flags[first[has]] & 8) > 0
     indent = np.where(has, first - astarts, 0)
     # tokens: runs of word characters; every CJK character is a token of its own; none spans two pages
     bound = b.boundary()
-    word = np.array([c in (LOWER, UPPER, DIGIT, CJK, MARK) for c in range(N_CLASSES)])[cls]
+    word = ((np.uint8(_WORD_CLASSES) >> cls) & 1).view(bool)  # bit ``cls`` of the mask: one pass, no gather
     is_cjk = cls == CJK
     cut = is_cjk | bound[:-1]  # a token starts here whatever precedes it
     prev_word = np.zeros(cps.size, dtype=bool)
@@ -337,7 +377,9 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     ts = np.flatnonzero(tstart)
     te = np.flatnonzero(tend) + 1
     hashes = token_hashes(lcps, ts, te) if ts.size else np.zeros(0, dtype=np.uint64)
-    toks = PageTokens(hashes, line_of[ts] if ts.size else np.zeros(0, dtype=np.int64))
+    tok_line = line_of[ts] if ts.size else np.zeros(0, dtype=np.int64)
+    tok_page = np.repeat(np.arange(len(texts)), np.diff(line_ptr))[tok_line]
+    toks = PageTokens(hashes, tok_line, token_groups(tok_page, hashes))
     page_off = np.repeat(b.page_start, np.diff(line_ptr))
     starts, ends = astarts - page_off, aends - page_off
     return PageArrays(starts, ends, astops - page_off, nonspace, cls_counts, sent_ends,
@@ -376,7 +418,7 @@ def select_lines(pa: PageArrays, pages: np.ndarray, lines: np.ndarray) -> PageAr
     new_line[lines] = np.arange(lines.size)
     tok_line = new_line[pa.tokens.line]
     kept_tok = tok_line >= 0
-    toks = PageTokens(pa.tokens.hashes[kept_tok], tok_line[kept_tok])
+    toks = PageTokens(pa.tokens.hashes[kept_tok], tok_line[kept_tok], pa.tokens.group[kept_tok])
     return PageArrays(starts, starts + (pa.ends[lines] - pa.starts[lines]), starts + size, pa.nonspace[lines],
                       pa.cls_counts[lines], pa.sent_ends[lines], pa.linky[lines], pa.commas[lines],
                       pa.ends_sentence[lines], pa.bullet_start[lines], pa.indent[lines], toks, line_ptr,
@@ -438,7 +480,7 @@ def long_range_many(chars: np.ndarray, ends_sentence: np.ndarray, row_ptr: np.nd
     Character counts are whole numbers, so sums over the batch are exact and equal to per-page sums.
     """
     m = chars.size
-    out = np.zeros((m, len(LONG_NAMES)))
+    out = np.zeros((len(LONG_NAMES), m)).T  # column-major, as the feature matrix
     if m == 0:
         return out
     page = _segment_ids(row_ptr)
@@ -521,18 +563,9 @@ def _segment_ids(ptr: np.ndarray) -> np.ndarray:
 
 
 def group_stats(page: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per element: how often its value occurs on its page, and the index of its page's first occurrence."""
-    if values.size == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    if (page[1:] >= page[:-1]).all():
-        # pages in order (as a batch's rows and tokens are): a stable sort by value alone keeps each value's
-        # elements in page order, so (value, page) groups are contiguous without sorting by page too
-        order = np.argsort(values, kind="stable")
-    else:
-        order = np.lexsort((values, page))  # stable: ties keep their order
-    sv, sp = values[order], page[order]
-    head = np.ones(values.size, dtype=bool)
-    head[1:] = (sv[1:] != sv[:-1]) | (sp[1:] != sp[:-1])
+    """Per element: how often its value (uint64) occurs on its page, and the index of its page's first
+    occurrence."""
+    order, head = _grouped(page, values)
     group = np.cumsum(head) - 1
     counts = np.bincount(group)
     first = order[head]
@@ -543,25 +576,45 @@ def group_stats(page: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nd
     return out_count, out_first
 
 
-def group_counts(page: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Per element: how often its value occurs on its page (the counts of :func:`group_stats`).
-
-    With ``page`` ascending (a batch's tokens) each page is sorted on its own: a page's values fit in the CPU
-    caches, and counts need no stable sort.
-    """
-    if values.size == 0 or not (page[1:] >= page[:-1]).all():
-        return group_stats(page, values)[0]
+def token_groups(page: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per element a group number (0, 1, ...), the same for elements with the same value (uint64) on the same
+    page."""
+    order, head = _grouped(page, values)
     out = np.empty(values.size, dtype=np.int64)
-    bounds = [0, *(np.flatnonzero(page[1:] != page[:-1]) + 1).tolist(), values.size]
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
-        v = values[a:b]
-        order = np.argsort(v)
-        sv = v[order]
-        head = np.ones(sv.size, dtype=bool)
-        head[1:] = sv[1:] != sv[:-1]
-        group = np.cumsum(head) - 1
-        out[order + a] = np.bincount(group)[group]
+    out[order] = np.cumsum(head) - 1
     return out
+
+
+def _grouped(page: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(order, head)``: an order of the elements in which those with the same value on the same page are
+    adjacent and in index order, and whether each element of that order starts a group.
+
+    With ``page`` ascending (a batch's rows and tokens) this is one sort of plain 64-bit integers, several
+    times faster than an argsort: a bijective mix of the value in the high bits, the element's index in the
+    low bits.  The elements of a value are then adjacent and in page order, unless two values share the
+    mix's high bits (about one batch in 10**5), which the exact path below handles.
+    """
+    n = values.size
+    order: np.ndarray | None = None
+    if n and (page[1:] >= page[:-1]).all():
+        bits = np.uint64(max(n - 1, 1).bit_length())
+        with np.errstate(over="ignore"):
+            key = values * np.uint64(0x9E3779B97F4A7C15)  # odd, hence a bijection mod 2**64
+        key >>= bits
+        key <<= bits
+        key |= np.arange(n, dtype=np.uint64)
+        key.sort()
+        order = (key & ((np.uint64(1) << bits) - np.uint64(1))).astype(np.int64)
+        key >>= bits
+        sv = values[order]
+        if ((sv[1:] != sv[:-1]) & (key[1:] == key[:-1])).any():
+            order = None
+    if order is None:
+        order = np.lexsort((values, page))  # stable: ties keep their order
+    sv, sp = values[order], page[order]
+    head = np.ones(n, dtype=bool)
+    head[1:] = (sv[1:] != sv[:-1]) | (sp[1:] != sp[:-1])
+    return order, head
 
 
 def _shift(m: np.ndarray, off: int, local: np.ndarray, size: np.ndarray, out: np.ndarray) -> None:
@@ -603,9 +656,9 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     page = page_of_line[idx]
     size = np.diff(row_ptr)[page]
     local = np.arange(m) - row_ptr[page]
-    cc = pa.cls_counts[idx].astype(np.float64)
+    cc = pa.cls_counts[idx].T.astype(np.float64, order="C")  # one row per class
     nons = np.maximum(pa.nonspace[idx].astype(np.float64), 1.0)
-    letters = cc[:, LOWER] + cc[:, UPPER] + cc[:, CJK]
+    letters = cc[LOWER] + cc[UPPER] + cc[CJK]
     n_lines = pa.n_lines
     tok_line = pa.tokens.line
     hashes = pa.tokens.hashes
@@ -620,7 +673,7 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     else:
         is_fw = np.zeros(hashes.size, dtype=bool)
     fw_all = np.bincount(tok_line, weights=is_fw, minlength=n_lines)
-    tok_count = group_counts(tok_page, hashes)
+    tok_count = np.bincount(pa.tokens.group)[pa.tokens.group]  # the page's tokens with this hash
     tf = np.bincount(tok_line, weights=np.log(tok_count), minlength=n_lines) if hashes.size else np.zeros(n_lines)
     ntok = ntok_all[idx]
     k = keys[idx]
@@ -654,7 +707,7 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     next_blank[pa.line_ptr[1:][pa.line_ptr[1:] > 0] - 1] = True
     # ideographs relative to the page: a Chinese line on an English page is a language menu, on a Chinese
     # page it is the article (an absolute share would not carry over to a script the training lacked)
-    page_cjk = np.bincount(page, weights=cc[:, CJK], minlength=n_pages) / np.maximum(page_chars, 1.0)
+    page_cjk = np.bincount(page, weights=cc[CJK], minlength=n_pages) / np.maximum(page_chars, 1.0)
     # a related-links or comments section opened after the page's first prose line (cue words only name
     # a section: the model learns how far it reaches)
     cue_code = pa.cue[idx]
@@ -669,9 +722,9 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     starts = pa.starts[idx].astype(np.float64)
     text_len = np.maximum(pa.page_len.astype(np.float64), 1.0)
     ts = tshare[idx] if tshare is not None else np.zeros(m)
-    base = np.column_stack((
-        np.log1p(chars), np.log1p(ntok), letters / nons, cc[:, UPPER] / np.maximum(letters, 1.0),
-        cc[:, DIGIT] / nons, cc[:, PUNCT] / nons, cc[:, SYMBOL] / nons, np.abs(cc[:, CJK] / nons - page_cjk[page]),
+    columns = (
+        np.log1p(chars), np.log1p(ntok), letters / nons, cc[UPPER] / np.maximum(letters, 1.0),
+        cc[DIGIT] / nons, cc[PUNCT] / nons, cc[SYMBOL] / nons, np.abs(cc[CJK] / nons - page_cjk[page]),
         pa.ends_sentence[idx], np.log1p(pa.sent_ends[idx]), pa.sent_ends[idx] / (ntok + 1.0),
         np.log1p(pa.linky[idx]), pa.bullet_start[idx], fw_all[idx] / np.maximum(ntok, 1.0),
         tf[idx] / np.maximum(ntok, 1.0), np.log(kcnt), later, adj,
@@ -680,42 +733,46 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
         prev_blank[idx], next_blank[idx], chars / np.maximum(max_chars, 1.0)[page],
         (csum_chars[:-1] - csum_chars[row_ptr[page]]) / total_chars[page],
         (k == first_long_key[page]) & (np.arange(m) > first_long_row[page]), cue, below_cue, np.zeros(m),
-    )).astype(np.float64, copy=False)
-    # the blocks of the feature matrix are written in place, in feature_names() order
-    x = np.empty((m, len(names) + spare))
+    )
+    # the blocks of the feature matrix are written in place, in feature_names() order; the matrix is
+    # column-major, so that each feature is written (and shifted, summed) as one contiguous column
+    x = np.empty((len(names) + spare, m)).T
     x[:, len(names):] = 0.0
-    nbase = base.shape[1]
-    x[:, :nbase] = base
+    nbase = len(columns)
+    for q, column in enumerate(columns):
+        x[:, q] = column
+    base = x[:, :nbase]
     for blk, off in enumerate(OFFSETS, start=1):
         _shift(base, off, local, size, x[:, blk * nbase:(blk + 1) * nbase])
     col = (len(OFFSETS) + 1) * nbase
-    csum = np.zeros((m + 1, nbase))
+    csum = np.empty((nbase, m + 1)).T
+    csum[0] = 0.0
     np.cumsum(base, axis=0, out=csum[1:])
-    lo = np.maximum(local - WINDOW, 0) + row_ptr[page]
-    hi = np.minimum(local + WINDOW + 1, size) + row_ptr[page]
-    mean = x[:, col:col + nbase]
-    np.subtract(csum[hi], csum[lo], out=mean)
-    mean /= (hi - lo)[:, None]
-    col += nbase
-    sel = [BASE_NAMES.index(n) for n in ("log_chars", "ends_sentence", "fw_density")]
-    cs = csum[:, sel]
     p0 = row_ptr[page]
     p1 = row_ptr[page + 1]
-    nb = local[:, None].astype(np.float64)
-    na = (size - 1 - local)[:, None].astype(np.float64)
-    before = np.where(nb > 0, (cs[np.arange(m)] - cs[p0]) / np.maximum(nb, 1.0), 0.0)
-    after = np.where(na > 0, (cs[p1] - cs[np.arange(m) + 1]) / np.maximum(na, 1.0), 0.0)
-    x[:, col:col + 3] = before
-    x[:, col + 3:col + 6] = after
+    lo = np.maximum(local - WINDOW, 0) + p0
+    hi = np.minimum(local + WINDOW + 1, size) + p0
+    width = (hi - lo).astype(np.float64)
+    for q in range(nbase):
+        c = csum[:, q]
+        np.subtract(c[hi], c[lo], out=x[:, col + q])
+        x[:, col + q] /= width
+    col += nbase
+    nb = local.astype(np.float64)
+    na = (size - 1 - local).astype(np.float64)
+    for q, name in enumerate(("log_chars", "ends_sentence", "fw_density")):
+        c = csum[:, BASE_NAMES.index(name)]
+        x[:, col + q] = np.where(nb > 0, (c[:-1] - c[p0]) / np.maximum(nb, 1.0), 0.0)
+        x[:, col + 3 + q] = np.where(na > 0, (c[p1] - c[1:]) / np.maximum(na, 1.0), 0.0)
     col += 6
     fw_cov = np.bincount(tok_page, weights=is_fw, minlength=n_pages)
     ntok_page = np.bincount(tok_page, minlength=n_pages)
     page_cov = np.where(ntok_page > 0, fw_cov / np.maximum(ntok_page, 1), 0.0)
     if known is None:
         known = np.full(n_pages, tshare is not None)
-    page_feats = np.column_stack((page_cov, np.log1p(np.diff(row_ptr)), np.log1p(total_chars),
-                                  known.astype(np.float64)))
-    x[:, col:col + len(PAGE_NAMES)] = page_feats[page]
+    for q, per_page in enumerate((page_cov, np.log1p(np.diff(row_ptr)), np.log1p(total_chars),
+                                  known.astype(np.float64))):
+        x[:, col + q] = per_page[page]
     col += len(PAGE_NAMES)
     x[:, col:col + len(LONG_NAMES)] = long_range_many(chars, pa.ends_sentence[idx], row_ptr)
     return idx, x, row_ptr

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
-from .features import PageArrays, feature_names, group_stats
+from .features import PageArrays, feature_names, token_groups
 from .templates import TemplateStats
 
 FORMAT = "cleaner-strip-model"
@@ -112,7 +112,7 @@ def context_features(z: np.ndarray, chars: np.ndarray, row_ptr: np.ndarray,
     The model then sees each line's score in the light of the article around it (a short item line inside
     a run of kept list text, a lone high score among template lines)."""
     m = z.size
-    out = np.zeros((m, len(CONTEXT_NAMES)))
+    out = np.zeros((len(CONTEXT_NAMES), m)).T  # column-major, as the feature matrix
     if m == 0:
         return out
     z = np.clip(z, -10.0, 10.0)
@@ -134,25 +134,20 @@ def context_features(z: np.ndarray, chars: np.ndarray, row_ptr: np.ndarray,
     total = np.maximum(ck[p1] - ck[p0], 1.0)
     out[:, col] = (ck[i] - ck[p0]) / total
     out[:, col + 1] = (ck[p1] - ck[i + 1]) / total
-    sure = np.flatnonzero(z > SURE)
     size = (p1 - p0).astype(np.float64)
-    if sure.size:
-        prev = np.searchsorted(sure, i, side="left") - 1  # nearest sure row strictly above
-        sp = sure[np.maximum(prev, 0)]
-        out[:, col + 2] = np.log1p(np.where((prev >= 0) & (sp >= p0), i - sp, size))
-        nxt = np.searchsorted(sure, i, side="right")  # nearest sure row strictly below
-        sn = sure[np.minimum(nxt, sure.size - 1)]
-        out[:, col + 3] = np.log1p(np.where((nxt < sure.size) & (sn < p1), sn - i, size))
-    else:
-        out[:, col + 2] = np.log1p(size)
-        out[:, col + 3] = np.log1p(size)
+    sure = z > SURE
+    above = np.full(m, -1, dtype=np.int64)  # the nearest sure row strictly above each row (-1: none)
+    above[1:] = np.maximum.accumulate(np.where(sure, i, -1))[:-1]
+    out[:, col + 2] = np.log1p(np.where(above >= p0, i - above, size))
+    below = np.full(m, m, dtype=np.int64)  # the nearest sure row strictly below (m: none)
+    below[:-1] = np.minimum.accumulate(np.where(sure, i, m)[::-1])[::-1][1:]
+    out[:, col + 3] = np.log1p(np.where(below < p1, below - i, size))
     out[:, col + 4] = (np.bincount(page, weights=z, minlength=counts.size) / np.maximum(counts, 1))[page]
     if first is not None:
         has = np.flatnonzero(first != 0)
         if has.size:
-            # group the lines by (page, first token); a group is named by its first line
-            count, grp = group_stats(page[has], first[has])
-            same = count.astype(np.float64)  # lines of the page with this first token
+            grp = token_groups(page[has], first[has])  # the lines of a page with the same first token
+            same = np.bincount(grp)[grp].astype(np.float64)  # how many
             others = np.maximum(same - 1.0, 1.0)
             out[has, col + 5] = np.where(same > 1, (np.bincount(grp, weights=z[has])[grp] - z[has]) / others, 0.0)
             out[has, col + 6] = np.where(same > 1, (np.bincount(grp, weights=pos[has])[grp] - pos[has]) / others,

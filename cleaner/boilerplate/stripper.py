@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..document import Removal, apply_removals, normalize_spans
-from .assemble import OTHER, REASONS, glued_tail, main_region, name_reasons_many, viterbi
-from .edges import attribution_after, dateline_header, edge_paragraphs, minor_tail
+from .assemble import OTHER, REASONS, glued_tail, main_regions, name_reasons_many, viterbi_many
+from .edges import attribution_after, dateline_header, edge_paragraphs_many, minor_tail
 from .features import BATCH_PAGES, Batch, PageArrays, batch_arrays, group_stats, line_features, select_lines
 from .model import StripModel, first_tokens
 from .templates import TemplateStats, keyed_lines
@@ -196,21 +196,20 @@ class Stripper:
         ntok = np.bincount(pa.tokens.line, minlength=pa.n_lines)[idx]
         body = (ntok >= 8) | (pa.nonspace[idx] >= 40)
         prose = body & pa.ends_sentence[idx]
-        keep = np.zeros(m, dtype=bool)
-        first = np.zeros(n_pages, dtype=np.int64)
-        last = np.full(n_pages, -1, dtype=np.int64)
         secondary = np.full(n_pages, m, dtype=np.int64)  # page-local first line of a second article
         sec_spans: list[tuple[tuple[int, int], ...]] = [()] * n_pages
         glue: dict[int, Removal] = {}
         header: list[int] = []  # rows of dateline blocks under headlines
         rptr, last_stop = view.row_ptr.tolist(), pa.stops[pa.line_ptr[1:] - 1].tolist()
-        for p, text in enumerate(texts):
+        keep = _decoded(logits, view.row_ptr, page, template | (later & (ntok >= MIN_DUP_TOKENS)), prose,
+                        model.decoder.switch_cost)
+        pages = {p: _Page(text, starts[r0:r1], ends[r0:r1], logits[r0:r1], k[r0:r1], later[r0:r1], twice[r0:r1],
+                          template[r0:r1], body[r0:r1], prose[r0:r1], ntok[r0:r1])
+                 for p, (text, r0, r1) in enumerate(zip(texts, rptr[:-1], rptr[1:], strict=True)) if r0 < r1}
+        first, last, later_segs = main_regions(keep, body, ends - starts, view.row_ptr, GAP)
+        for p, pg in pages.items():
             r0, r1 = rptr[p], rptr[p + 1]
-            if r0 == r1:
-                continue
-            pg = _Page(text, starts[r0:r1], ends[r0:r1], logits[r0:r1], k[r0:r1], later[r0:r1], twice[r0:r1],
-                       template[r0:r1], body[r0:r1], prose[r0:r1], ntok[r0:r1])
-            keep[r0:r1], first[p], last[p], sec, g, head = _keep_page(pg, model.decoder.switch_cost)
+            keep[r0:r1], sec, g, head = _keep_page(pg, keep[r0:r1].copy(), int(first[p]), int(last[p]), later_segs[p])
             header += [r0 + i for i in head]
             if sec is not None:
                 secondary[p] = sec
@@ -229,6 +228,18 @@ class Stripper:
             spans[p].append(glued)
             spans[p].sort(key=lambda r: r.start)
         return [(tuple(sp), sec) for sp, sec in zip(spans, sec_spans, strict=True)]
+
+
+def _decoded(logits: np.ndarray, row_ptr: np.ndarray, page: np.ndarray, forced: np.ndarray, prose: np.ndarray,
+             switch_cost: float) -> np.ndarray:
+    """The rows of a batch the decoder keeps: each page's best path of the line scores without the rows
+    ``forced`` out (site template, repeats), and the pages' edge paragraphs."""
+    best = viterbi_many(logits, row_ptr, switch_cost) & ~forced
+    # where the switch costs left a page nothing: the lines that score as content on their own
+    empty = np.bincount(page, weights=best, minlength=row_ptr.size - 1) == 0
+    keep: np.ndarray = np.where(empty[page], (logits > 0) & ~forced, best)
+    keep[edge_paragraphs_many(keep, prose & ~forced, row_ptr)] = True
+    return keep
 
 
 @dataclass(frozen=True)
@@ -298,26 +309,23 @@ class _LineTexts(Sequence[str]):
         return self._pg.text[int(self._pg.starts[i]):int(self._pg.ends[i])]
 
 
-def _keep_page(pg: _Page, switch_cost: float
-               ) -> tuple[np.ndarray, int, int, int | None, tuple[int, int] | None, list[int]]:
-    """``(keep, first, last, secondary, glue, header)`` of one page: the lines kept, the main region, the first
-    line of a second article (or None), the span of a headline glued to the article's last line (or None),
-    and the dateline block removed from under the headline."""
-    forced = pg.template | (pg.later & (pg.ntok >= MIN_DUP_TOKENS))
-    keep = viterbi(pg.logits, switch_cost) & ~forced
-    if not keep.any():  # the switch costs left nothing: keep the lines that score as content on their own
-        keep = (pg.logits > 0) & ~forced
-    keep[edge_paragraphs(keep, pg.prose & ~forced)] = True
+def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: list[tuple[int, int]]
+               ) -> tuple[np.ndarray, int | None, tuple[int, int] | None, list[int]]:
+    """``(keep, secondary, glue, header)`` of one page from its :func:`_decoded` lines and their main region
+    (:func:`.assemble.main_regions`): the lines kept, the first line of a second article (or None), the span
+    of a headline glued to the article's last line (or None), and the dateline block removed from under the
+    headline."""
     lengths = pg.ends - pg.starts
-    first, last, later_segs = main_region(keep, pg.body, lengths, GAP)
     secondary = _secondary_start(keep, pg.body, pg.keys, pg.twice, last, later_segs, lengths)
     if secondary is None:
         secondary = _removed_second_article(pg.keys, pg.twice, pg.prose, keep, last, lengths)
     if secondary is not None:
         keep[secondary:] = False
     if last >= first >= 0:
-        strong = keep[first:last + 1] & pg.body[first:last + 1]
-        main_size = float(lengths[first:last + 1][strong].sum())
+        main_size = 0.0  # only later segments are compared with it
+        if later_segs:
+            strong = keep[first:last + 1] & pg.body[first:last + 1]
+            main_size = float(lengths[first:last + 1][strong].sum())
         keep[minor_tail(keep, pg.body, lengths, last, later_segs, main_size, TAIL_SHARE, GAP)] = False
     texts = _LineTexts(pg)
     header = dateline_header(texts, keep, pg.body, pg.prose, first)
@@ -332,7 +340,7 @@ def _keep_page(pg: _Page, switch_cost: float
         off = glued_tail(texts[j])
         if off is not None:
             glue = (int(pg.starts[j]) + off, int(pg.ends[j]))
-    return keep, first, last, secondary, glue, header
+    return keep, secondary, glue, header
 
 
 def _spans_many(pa: PageArrays, row_ptr: np.ndarray, idx: np.ndarray, keep: np.ndarray, codes: np.ndarray,
@@ -412,7 +420,7 @@ def _removed_second_article(keys: np.ndarray, twice: np.ndarray, prose: np.ndarr
     lines are named secondary_article): a short line printed twice (only twice on the page), then a run
     of >= 3 prose lines the model removed (kept prose there is a table header repeated, not an article).
     ``twice``: the line's (non-empty) key occurs exactly twice on the page."""
-    if last < 0:
+    if last < 0 or not twice[last + 1:].any():
         return None
     m = keys.size
     after = slice(last + 1, m)

@@ -148,14 +148,16 @@ def long_mark_runs(cps: np.ndarray, page_end: np.ndarray | None = None) -> np.nd
     With ``page_end`` (each joined text's end), a run stops where a text ends, so a text's runs are the
     ones it has on its own, whatever texts it is joined with.
     """
-    mask = mark_table()[np.minimum(cps, 0xFFFF)] & (cps <= 0xFFFF)
-    edges = np.flatnonzero(np.diff(np.concatenate(([False], mask, [False])).view(np.int8)))
-    starts, ends = edges[0::2], edges[1::2]
-    if page_end is not None and starts.size:  # a text's end inside a run splits it in two
-        cuts = page_end[(page_end > 0) & (page_end < len(mask))]
-        inner = cuts[mask[cuts] & mask[cuts - 1]]
-        starts, ends = np.sort(np.concatenate((starts, inner))), np.sort(np.concatenate((ends, inner)))
-    return starts[ends - starts > MAX_MARK_RUN]
+    mask = np.take(mark_table(), cps, mode="clip") & (cps <= 0xFFFF)  # clip: past the BMP reads U+FFFF's
+    pos = np.flatnonzero(mask)  # marks are few: runs are found among their positions
+    if pos.size <= MAX_MARK_RUN:
+        return np.zeros(0, dtype=np.int64)
+    new = np.diff(pos) != 1
+    if page_end is not None:  # a text's first mark starts a run even when the text before ends in marks
+        new |= np.isin(pos[1:], page_end)
+    heads = np.flatnonzero(np.concatenate(([True], new)))
+    lengths = np.diff(np.append(heads, pos.size))
+    return pos[heads[lengths > MAX_MARK_RUN]]
 
 
 def nfkc(text: str) -> str:
@@ -218,7 +220,7 @@ def nfkc_many(texts: list[str], cps: np.ndarray, page_end: np.ndarray) -> list[s
     A text NFKC leaves as it is is returned itself.
     """
     capped = set(np.searchsorted(page_end, long_mark_runs(cps, page_end), side="right").tolist())
-    stable = nfkc_stable_table()[np.minimum(cps, 0xFFFF)] & (cps <= 0xFFFF)
+    stable = np.take(nfkc_stable_table(), cps, mode="clip") & (cps <= 0xFFFF)  # clip: as for the marks
     unstable = np.flatnonzero(~stable)
     cut = np.searchsorted(unstable, page_end).tolist()
     starts = [0, *page_end[:-1].tolist()]

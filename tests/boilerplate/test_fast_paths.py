@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleaner.boilerplate import StripModel
-from cleaner.boilerplate.assemble import main_region
+from cleaner.boilerplate.assemble import main_region, main_regions, viterbi, viterbi_many
+from cleaner.boilerplate.edges import edge_paragraphs, edge_paragraphs_many
 from cleaner.boilerplate.features import (
     CJK,
     N_CLASSES,
@@ -19,11 +20,11 @@ from cleaner.boilerplate.features import (
     batch_arrays,
     char_tables,
     codepoints,
-    group_counts,
     group_stats,
     line_bounds,
     lower_table,
     lowercased,
+    token_groups,
 )
 from cleaner.boilerplate.model import first_tokens
 from cleaner.boilerplate.stripper import HEADLINE_REPEAT_SPAN, _removed_second_article, analyse_many
@@ -41,8 +42,19 @@ def test_group_counts_are_counts_per_page(pairs: list[tuple[int, int]], ordered:
     values = np.array([(v * 0x9E3779B97F4A7C15) % 2**64 for _, v in pairs], dtype=np.uint64)
     seen = Counter(zip(page.tolist(), values.tolist(), strict=True))
     want = [seen[pv] for pv in zip(page.tolist(), values.tolist(), strict=True)]
-    assert group_counts(page, values).tolist() == want
     assert group_stats(page, values)[0].tolist() == want
+    groups = token_groups(page, values)
+    assert np.bincount(groups)[groups].tolist() == want
+    named = dict(zip(zip(page.tolist(), values.tolist(), strict=True), groups.tolist(), strict=False))
+    assert len(set(named.values())) == len(named)  # one number per (page, value)
+
+
+def test_token_groups_when_values_share_the_mixed_high_bits() -> None:
+    # 0 and the inverse of the mix's multiplier mix to 0 and 1: the same high bits, so the exact path is taken
+    page = np.array([0, 0, 0, 1, 1], dtype=np.int64)
+    inverse = pow(0x9E3779B97F4A7C15, -1, 2**64)
+    values = np.array([0, inverse, 0, inverse, inverse], dtype=np.uint64)
+    assert token_groups(page, values).tolist() == [0, 1, 0, 2, 2]
 
 
 def test_line_scores_with_spare_columns_equal_the_copying_path(default_model: StripModel,
@@ -158,6 +170,21 @@ def test_main_region_is_the_first_large_segment(lines: list[tuple[bool, bool, in
     assert main_region(keep, body, lengths, gap) == _main_region_reference(keep, body, lengths, gap)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.booleans(), st.booleans(), st.integers(1, 300)), max_size=20), max_size=6),
+       st.integers(1, 4))
+def test_main_regions_of_a_batch_are_those_of_its_pages(pages: list[list[tuple[bool, bool, int]]], gap: int) -> None:
+    lines = [line for page in pages for line in page]
+    keep = np.array([k for k, _, _ in lines], dtype=bool)
+    body = np.array([b for _, b, _ in lines], dtype=bool)
+    lengths = np.array([n for _, _, n in lines], dtype=np.int64)
+    row_ptr = np.concatenate(([0], np.cumsum([len(page) for page in pages]))).astype(np.int64)
+    first, last, later = main_regions(keep, body, lengths, row_ptr, gap)
+    for p, (a, b) in enumerate(zip(row_ptr[:-1], row_ptr[1:], strict=True)):
+        want = _main_region_reference(keep[a:b], body[a:b], lengths[a:b], gap)
+        assert (int(first[p]), int(last[p]), later[p]) == want
+
+
 def _removed_second_article_reference(keys: np.ndarray, twice: np.ndarray, prose: np.ndarray, keep: np.ndarray,
                                       last: int, lengths: np.ndarray) -> int | None:
     """The second-article rule line by line."""
@@ -185,3 +212,18 @@ def test_removed_second_article_reads_the_short_lines_printed_twice(
     lengths = np.array([row[4] for row in lines], dtype=np.int64)
     args = (keys, twice, prose, keep, min(last, keys.size - 1), lengths)
     assert _removed_second_article(*args) == _removed_second_article_reference(*args)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(-6, 6), st.booleans(), st.booleans()), max_size=12), max_size=6))
+def test_batch_decoding_is_that_of_each_page(pages: list[list[tuple[int, bool, bool]]]) -> None:
+    rows = [row for page in pages for row in page]
+    logits = np.array([v / 4 for v, _, _ in rows], dtype=np.float64)
+    keep = np.array([k for _, k, _ in rows], dtype=bool)
+    prose = np.array([p for _, _, p in rows], dtype=bool)
+    row_ptr = np.concatenate(([0], np.cumsum([len(page) for page in pages]))).astype(np.int64)
+    bounds = list(zip(row_ptr[:-1].tolist(), row_ptr[1:].tolist(), strict=True))
+    want = np.concatenate([viterbi(logits[a:b], 0.5) for a, b in bounds]) if rows else np.zeros(0, dtype=bool)
+    assert np.array_equal(viterbi_many(logits, row_ptr, 0.5), want)
+    edges = [a + i for a, b in bounds for i in edge_paragraphs(keep[a:b], prose[a:b])]
+    assert edge_paragraphs_many(keep, prose, row_ptr).tolist() == edges
