@@ -125,6 +125,9 @@ def _run(command: str, src: str, out: str, log: str | None, overwrite: bool, qui
     finally:
         close()
     click.echo(summary.line(), err=True)
+    note = summary.skip_note()
+    if note:
+        click.echo(note, err=True)
 
 
 def _io_options(fn: Callable[..., Any]) -> Callable[..., Any]:

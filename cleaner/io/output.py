@@ -43,11 +43,21 @@ class Summary:
     chars_in: int = 0
     chars_removed: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
+    #: skipped documents per skip reason (the provenance log's ``reason``)
+    skips: dict[str, int] = field(default_factory=dict)
 
     def line(self) -> str:
         return (f"{self.documents} documents in: {self.kept} kept, {self.duplicates} duplicates, "
                 f"{self.empty} empty, {self.skipped} skipped; {self.chars_removed:,} of "
                 f"{self.chars_in:,} characters removed")
+
+    def skip_note(self) -> str | None:
+        """Why documents were skipped (the most common reason), so that a wrong option is not a silent no-op."""
+        if not self.skips:
+            return None
+        reason, n = max(self.skips.items(), key=lambda kv: (kv[1], kv[0]))
+        hint = "; choose the field with --text-field" if reason.startswith("missing text field") else ""
+        return f"most common skip ({n} of {self.skipped}): {reason}{hint}"
 
 
 def run_identity(input_path: Path, command: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -112,6 +122,7 @@ class Rendered:
     chars_in: int
     chars_out: int
     by_reason: tuple[tuple[str, int], ...]
+    skip_reason: str | None = None
 
 
 def render(outcome: Outcome, spec: SinkSpec) -> Rendered:
@@ -141,7 +152,8 @@ def render(outcome: Outcome, spec: SinkSpec) -> Rendered:
         by_reason[r.reason] = by_reason.get(r.reason, 0) + (r.end - r.start)
     return Rendered(tuple(rows), json_pieces(rec, len(rows) if spec.kind != "dir" else 0), result.status,
                     len(original) if original is not None else 0,
-                    len(result.text) if original is not None else 0, tuple(by_reason.items()))
+                    len(result.text) if original is not None else 0, tuple(by_reason.items()),
+                    result.reason if result.status == "skipped" else None)
 
 
 def _put(spec: SinkSpec, result: CleanResult, raw: RawRecord, rows: list[Any],
@@ -264,6 +276,8 @@ def _count(summary: Summary, item: Rendered) -> None:
         summary.empty += 1
     else:
         summary.skipped += 1
+        why = item.skip_reason or "unknown"
+        summary.skips[why] = summary.skips.get(why, 0) + 1
     summary.chars_in += item.chars_in
     summary.chars_removed += item.chars_in - item.chars_out
     for reason, n in item.by_reason:

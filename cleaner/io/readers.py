@@ -414,7 +414,10 @@ def table_record(rec: dict[str, Any], text_field: str, id_field: str, default_id
     if doc_id != base_id:
         meta["original_id"] = base_id
     if text_field not in rec:
-        return RawRecord(doc_id, source, None, meta, error=f"missing text field {text_field!r}", position=position)
+        strings = [k for k, v in rec.items() if isinstance(v, str) and k != id_field]
+        hint = f" (its string fields: {', '.join(strings[:6])})" if strings else ""
+        return RawRecord(doc_id, source, None, meta, error=f"missing text field {text_field!r}{hint}",
+                         position=position)
     text = rec[text_field]
     if not isinstance(text, str):
         return RawRecord(doc_id, source, None, meta,

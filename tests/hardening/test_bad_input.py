@@ -384,6 +384,24 @@ def test_jsonl_bad_rows_each_get_one_record(tmp_path: Path) -> None:
     assert sorted(p.name for p in back.iterdir()) == ["rows.jsonl"]
 
 
+def test_wrong_text_field_says_why_every_row_was_skipped(tmp_path: Path) -> None:
+    """Rows under another field name are each a recorded skip, and the summary names the cause and the option."""
+    src = tmp_path / "gold.jsonl"
+    src.write_text("\n".join(json.dumps({"id": f"p{i}", "page_text": unique_page(str(i)), "lang": "en"})
+                             for i in range(3)) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["strip", str(src), "-o", str(out), "-q"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    log = [json.loads(x) for x in (out / "provenance.jsonl").read_text(encoding="utf-8").splitlines()[1:]]
+    assert [r["status"] for r in log] == ["skipped"] * 3
+    assert log[0]["reason"] == "missing text field 'text' (its string fields: page_text, lang)"
+    assert "most common skip (3 of 3): missing text field 'text'" in result.output
+    assert "--text-field" in result.output
+    fixed = CliRunner().invoke(cli, ["strip", str(src), "-o", str(out), "-q", "--text-field", "page_text",
+                                     "--overwrite"], catch_exceptions=False)
+    assert fixed.exit_code == 0 and "3 kept" in fixed.output and "most common skip" not in fixed.output
+
+
 def test_unreadable_jsonl_is_exit_3_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "looks.jsonl"
     folder.mkdir()  # a directory named like a JSONL file is read as a folder, so use a dangling link
