@@ -57,7 +57,7 @@ def codepoint_table() -> np.ndarray:
 
     ``table[cp]`` is the folded code point, ``0x20`` for punctuation, symbols and spaces, and ``0``
     for characters that are dropped (diacritics, tatweel, format characters).  Built once per
-    process on first use (~0.15 s), so that folding runs as array operations.
+    process on first use (~0.1 s), so that folding runs as array operations.
     """
     table = np.arange(0x110000, dtype=np.uint32)
     cps = character_codepoints(0)
