@@ -88,6 +88,23 @@ def cue_of(line: str) -> str | None:
     return None
 
 
+def section_title(line: str) -> str | None:
+    """The reason (``related_links`` or ``comments``) when ``line`` is a bare section title ("مقالات ذات صلة",
+    "Related articles", "Read more", "التعليقات"): at most 40 characters, and at most one word besides
+    its cue words."""
+    if len(line) > 40:
+        return None
+    low = line.lower()
+    for reason in ("comments", "related_links"):
+        found = _CUE_RES[reason].search(low)
+        if found:  # the words the cue is part of ("التعليقات" holds "تعليق") are the title's
+            before = re.sub(r"\w+$", "", low[:found.start()])
+            after = re.sub(r"^\w+", "", low[found.end():])
+            if len(re.findall(r"\w+", before + " " + after)) <= 1:
+                return reason
+    return None
+
+
 def segments(keep: np.ndarray, body: np.ndarray, gap: int) -> list[tuple[int, int]]:
     """Runs of strong kept lines separated by fewer than ``gap`` removed lines (isolated kept lines
     inside a removed run do not break it), as ``(first, last)`` non-blank line indices."""

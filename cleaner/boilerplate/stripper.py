@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..document import Removal, apply_removals, normalize_spans
-from .assemble import OTHER, REASONS, glued_tail, main_regions, name_reasons_many, viterbi_many
+from .assemble import OTHER, REASONS, glued_tail, main_regions, name_reasons_many, section_title, viterbi_many
 from .edges import attribution_after, dateline_header, edge_paragraphs_many, minor_tail
 from .features import BATCH_PAGES, Batch, PageArrays, batch_arrays, group_stats, line_features, select_lines
 from .model import StripModel, first_tokens
@@ -25,6 +25,8 @@ MIN_DUP_TOKENS = 4
 HEADLINE_REPEAT_SPAN = 8
 #: a line this much of the site's pages share is template whatever the model says
 HARD_TEMPLATE_SHARE = 0.8
+#: kept prose above a related-links or comments title for it to end an article (:func:`_section_then_article`)
+MIN_ARTICLE_CHARS = 1000
 #: passes of a page that keeps changing (real pages settle in 2-3; a crafted cascade of one line a
 #: pass stops here, so stripping is idempotent for pages that settle within it)
 MAX_PASSES = 48
@@ -209,7 +211,8 @@ class Stripper:
         first, last, later_segs = main_regions(keep, body, ends - starts, view.row_ptr, GAP)
         for p, pg in pages.items():
             r0, r1 = rptr[p], rptr[p + 1]
-            keep[r0:r1], sec, g, head = _keep_page(pg, keep[r0:r1].copy(), int(first[p]), int(last[p]), later_segs[p])
+            keep[r0:r1], sec, g, head, last[p] = _keep_page(pg, keep[r0:r1].copy(), int(first[p]), int(last[p]),
+                                                            later_segs[p])
             header += [r0 + i for i in head]
             if sec is not None:
                 secondary[p] = sec
@@ -310,15 +313,21 @@ class _LineTexts(Sequence[str]):
 
 
 def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: list[tuple[int, int]]
-               ) -> tuple[np.ndarray, int | None, tuple[int, int] | None, list[int]]:
-    """``(keep, secondary, glue, header)`` of one page from its :func:`_decoded` lines and their main region
-    (:func:`.assemble.main_regions`): the lines kept, the first line of a second article (or None), the span
-    of a headline glued to the article's last line (or None), and the dateline block removed from under the
-    headline."""
+               ) -> tuple[np.ndarray, int | None, tuple[int, int] | None, list[int], int]:
+    """``(keep, secondary, glue, header, last)`` of one page from its :func:`_decoded` lines and their main
+    region (:func:`.assemble.main_regions`): the lines kept, the first line of a second article (or None), the
+    span of a headline glued to the article's last line (or None), the dateline block removed from under the
+    headline, and the main region's last line (earlier when the article ends at a section title)."""
     lengths = pg.ends - pg.starts
     secondary = _secondary_start(keep, pg.body, pg.keys, pg.twice, last, later_segs, lengths)
     if secondary is None:
         secondary = _removed_second_article(pg.keys, pg.twice, pg.prose, keep, last, lengths)
+    if secondary is None:
+        cut = _section_then_article(_LineTexts(pg), keep, pg.prose, pg.ntok, pg.keys, pg.twice, lengths, first)
+        if cut is not None:
+            keep[cut[0]:] = False
+            secondary = cut[1]
+            last = int(np.flatnonzero(keep[:cut[0]])[-1])
     if secondary is not None:
         keep[secondary:] = False
     if last >= first >= 0:
@@ -340,7 +349,28 @@ def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: l
         off = glued_tail(texts[j])
         if off is not None:
             glue = (int(pg.starts[j]) + off, int(pg.ends[j]))
-    return keep, secondary, glue, header
+    return keep, secondary, glue, header, last
+
+
+def _section_then_article(texts: Sequence[str], keep: np.ndarray, prose: np.ndarray, ntok: np.ndarray,
+                          keys: np.ndarray, twice: np.ndarray, lengths: np.ndarray, first: int
+                          ) -> tuple[int, int] | None:
+    """``(title, secondary)`` when the article is followed by a bare related-links or comments section title
+    (:func:`.assemble.section_title`) that opens a list of items (the next line has 4+ tokens: not a menu
+    of single words) and, after it, a second article with a headline of its own (4+ tokens, printed twice
+    within ``HEADLINE_REPEAT_SPAN`` lines, then three prose lines).  The article, at least three kept prose
+    lines and ``MIN_ARTICLE_CHARS`` above the title, ended there, even where the model kept what follows.
+    """
+    if first < 0:
+        return None
+    kept_prose = keep & prose
+    seen_lines, seen_chars = np.cumsum(kept_prose), np.cumsum(np.where(kept_prose, lengths, 0))
+    for j in np.flatnonzero((ntok <= 4) & ~prose)[:-1].tolist():
+        if j > first and seen_lines[j] >= 3 and seen_chars[j] >= MIN_ARTICLE_CHARS and ntok[j + 1] >= 4 \
+                and section_title(texts[j]) is not None:
+            start = _removed_second_article(keys, twice, prose, np.zeros_like(keep), j, lengths)
+            return (j, start) if start is not None and ntok[start] >= 4 else None
+    return None
 
 
 def _spans_many(pa: PageArrays, row_ptr: np.ndarray, idx: np.ndarray, keep: np.ndarray, codes: np.ndarray,

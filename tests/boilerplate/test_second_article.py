@@ -3,7 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from cleaner.boilerplate.stripper import HEADLINE_REPEAT_SPAN, _removed_second_article, _secondary_start
+from cleaner.boilerplate.assemble import section_title
+from cleaner.boilerplate.stripper import (
+    HEADLINE_REPEAT_SPAN,
+    _removed_second_article,
+    _secondary_start,
+    _section_then_article,
+)
 
 
 def keys_of(names: list[str]) -> np.ndarray:
@@ -47,3 +53,41 @@ def test_removed_second_article_needs_removed_prose() -> None:
     assert _removed_second_article(keys, twice_of(keys), prose, removed, 0, lengths) == 1
     kept = np.array([True, False, False, True, True, True, True])
     assert _removed_second_article(keys, twice_of(keys), prose, kept, 0, lengths) is None
+
+
+def _section_page(after_title: list[str]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                                   np.ndarray]:
+    """A kept article of 4 prose lines, a section title, then ``after_title``; every line kept (as a model that
+    failed would), prose = the long lines."""
+    lines = [f"Article paragraph {i} " + "word " * 60 + "end." for i in range(4)] + ["مقالات ذات صلة"] + after_title
+    ntok = np.array([len(t.split()) for t in lines])
+    prose = np.array([len(t) > 100 for t in lines])
+    keys = keys_of(lines)
+    lengths = np.array([len(t) for t in lines])
+    return lines, np.ones(len(lines), dtype=bool), prose, ntok, keys, lengths
+
+
+def test_related_title_then_a_second_headline_ends_the_article() -> None:
+    headline = "أرمينيا تعلن اعترافها بدولة فلسطينية"
+    body = ["Second article paragraph " + "text " * 40 + f"{i}." for i in range(4)]
+    lines, keep, prose, ntok, keys, lengths = _section_page(
+        ["Related item title one two three", "Item summary line", headline, "caption (AFP)", headline, *body])
+    assert _section_then_article(lines, keep, prose, ntok, keys, twice_of(keys), lengths, 0) == (4, 7)
+
+
+def test_related_box_inside_an_article_is_not_its_end() -> None:
+    """A related box mid-article, then a date printed twice and the article going on (a news site's layout)."""
+    more = ["Article goes on " + "text " * 40 + f"{i}." for i in range(4)]
+    for after in (["Related item title one two three", "12 Jan 2012", "12 Jan 2012", *more],
+                  ["Blogs", "Second headline of four words", "x", "Second headline of four words", *more]):
+        lines, keep, prose, ntok, keys, lengths = _section_page(after)
+        assert _section_then_article(lines, keep, prose, ntok, keys, twice_of(keys), lengths, 0) is None
+
+
+def test_bare_section_titles() -> None:
+    for title in ("مقالات ذات صلة", "اقرأ أيضاً", "التعليقات", "أفكارك وتعليقاتك", "Related Articles", "Read more ->",
+                  "You may also like", "Comments"):
+        assert section_title(title) in ("related_links", "comments"), title
+    for line in ("Recommended Posting Frequency", "Read more about the visit on Tuesday", "Home",
+                 "Comments are closed for this story, see the editors' note"):
+        assert section_title(line) is None, line
