@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..text.fingerprint import bmp_lookup
 from ..text.polyhash import powers_mod64
 from .assemble import REASONS, cues_many
 
@@ -98,7 +99,7 @@ def lowercased(b: Batch) -> tuple[np.ndarray, np.ndarray]:
     the BMP (nearly all); the others go through ``str.lower``.
     """
     cps = b.cps
-    lcps = np.take(lower_table(), cps, mode="clip")  # clip: past the BMP reads U+FFFF's entry
+    lcps = bmp_lookup(lower_table(), cps)
     odd = np.flatnonzero((lcps == NOT_ONE) | (cps > 0xFFFF))
     lowered = np.ones(len(b.texts), dtype=bool)
     for p in np.unique(np.searchsorted(b.page_end, odd, side="right")).tolist():
@@ -267,24 +268,6 @@ def hash_token(token: str) -> int:
     return int(token_hashes(cps, np.array([0]), np.array([cps.size]))[0])
 
 
-def _first_in_lines(pos: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """The first of the ascending positions ``pos`` in each line ``[starts, ends)``, -1 where a line has none."""
-    if pos.size == 0:
-        return np.full(starts.size, -1, dtype=np.int64)
-    j = np.searchsorted(pos, starts)
-    at = pos[np.minimum(j, pos.size - 1)]
-    return np.where((j < pos.size) & (at < ends), at, -1)
-
-
-def _last_in_lines(pos: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """The last of the ascending positions ``pos`` in each line ``[starts, ends)``, -1 where a line has none."""
-    if pos.size == 0:
-        return np.full(starts.size, -1, dtype=np.int64)
-    j = np.searchsorted(pos, ends) - 1
-    at = pos[np.maximum(j, 0)]
-    return np.where((j >= 0) & (at >= starts), at, -1)
-
-
 def _positions(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """The positions of the (ascending, disjoint) ranges ``[starts, ends)``, concatenated."""
     lengths = ends - starts
@@ -293,29 +276,23 @@ def _positions(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return pos
 
 
-def _first_set(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """:func:`_first_in_lines` of the positions where ``mask`` is set: a line whose first character is set
-    takes it, and only the other lines are read character by character."""
+def _edge_set(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray, last: bool) -> np.ndarray:
+    """Per line ``[starts, ends)``: its first (``last``: its last) position where ``mask`` is set, -1 where it has
+    none.  A line whose first (last) character is set takes it; only the other lines are read character by
+    character."""
     out = np.full(starts.size, -1, dtype=np.int64)
     nonempty = np.flatnonzero(ends > starts)
-    direct = mask[starts[nonempty]]
-    out[nonempty[direct]] = starts[nonempty[direct]]
+    edge = (ends if last else starts + 1)[nonempty] - 1
+    direct = mask[edge]
+    out[nonempty[direct]] = edge[direct]
     rest = nonempty[~direct]
-    pos = _positions(starts[rest], ends[rest])
-    out[rest] = _first_in_lines(pos[mask[pos]], starts[rest], ends[rest])
-    return out
-
-
-def _last_set(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """:func:`_last_in_lines` of the positions where ``mask`` is set, reading only the lines whose last
-    character is not set character by character."""
-    out = np.full(starts.size, -1, dtype=np.int64)
-    nonempty = np.flatnonzero(ends > starts)
-    direct = mask[ends[nonempty] - 1]
-    out[nonempty[direct]] = ends[nonempty[direct]] - 1
-    rest = nonempty[~direct]
-    pos = _positions(starts[rest], ends[rest])
-    out[rest] = _last_in_lines(pos[mask[pos]], starts[rest], ends[rest])
+    lo, hi = starts[rest], ends[rest]
+    pos = _positions(lo, hi)
+    pos = pos[mask[pos]]
+    if pos.size:
+        j = np.searchsorted(pos, hi) - 1 if last else np.searchsorted(pos, lo)
+        at = pos[np.clip(j, 0, pos.size - 1)]
+        out[rest] = np.where((j >= 0) & (j < pos.size) & (at >= lo) & (at < hi), at, -1)
     return out
 
 
@@ -333,13 +310,12 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     n_lines = astarts.size
     lcps, lowered = lowercased(b)
     cls_t, flag_t = char_tables()
-    # np.take is several times faster than indexing with uint32; clip: past the BMP reads U+FFFF's entry
-    cls = np.take(cls_t, cps, mode="clip")
+    cls = bmp_lookup(cls_t, cps)
     astral = cps > 0xFFFF
     if astral.any():
         cls = cls.copy()
         cls[astral] = np.where((cps[astral] >= 0x20000) & (cps[astral] <= 0x3FFFF), CJK, SYMBOL)
-    flags = np.take(flag_t, cps, mode="clip")
+    flags = bmp_lookup(flag_t, cps)
     # every character belongs to a line (its break characters, CR and LF, included: they are spaces)
     line_of = np.repeat(np.arange(n_lines), np.diff(np.append(astarts, cps.size)))
     code = line_of * N_CLASSES
@@ -354,11 +330,11 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     linky = np.bincount(mline, weights=(mflags & 4) > 0, minlength=n_lines)
     commas = np.bincount(mline, weights=(mflags & 16) > 0, minlength=n_lines)
     nonsp = cls != SPACE
-    last = _last_set(nonsp & ((flags & 2) == 0), astarts, aends)  # closers aside
+    last = _edge_set(nonsp & ((flags & 2) == 0), astarts, aends, last=True)  # closers aside
     ends_sentence = np.zeros(n_lines, dtype=bool)
     ok = last >= 0
     ends_sentence[ok] = (flags[last[ok]] & 1) > 0
-    first = _first_set(nonsp, astarts, aends)
+    first = _edge_set(nonsp, astarts, aends, last=False)
     has = first >= 0
     bullet_start = np.zeros(n_lines, dtype=bool)
     bullet_start[has] = (flags[first[has]] & 8) > 0
@@ -378,7 +354,7 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     te = np.flatnonzero(tend) + 1
     hashes = token_hashes(lcps, ts, te) if ts.size else np.zeros(0, dtype=np.uint64)
     tok_line = line_of[ts] if ts.size else np.zeros(0, dtype=np.int64)
-    tok_page = np.repeat(np.arange(len(texts)), np.diff(line_ptr))[tok_line]
+    tok_page = _segment_ids(line_ptr)[tok_line]
     toks = PageTokens(hashes, tok_line, token_groups(tok_page, hashes))
     page_off = np.repeat(b.page_start, np.diff(line_ptr))
     starts, ends = astarts - page_off, aends - page_off

@@ -368,6 +368,7 @@ def _section_then_article(texts: Sequence[str], keep: np.ndarray, prose: np.ndar
     for j in np.flatnonzero((ntok <= 4) & ~prose)[:-1].tolist():
         if j > first and seen_lines[j] >= 3 and seen_chars[j] >= MIN_ARTICLE_CHARS and ntok[j + 1] >= 4 \
                 and section_title(texts[j]) is not None:
+            # the second article's prose counts whether or not the model kept it: no line is taken as kept
             start = _removed_second_article(keys, twice, prose, np.zeros_like(keep), j, lengths)
             return (j, start) if start is not None and ntok[start] >= 4 else None
     return None

@@ -142,13 +142,20 @@ def mark_table() -> np.ndarray:
     return table
 
 
+def bmp_lookup(table: np.ndarray, cps: np.ndarray) -> np.ndarray:
+    """``table`` (one entry per BMP code point) at each code point of ``cps``; code points past the BMP read
+    U+FFFF's entry.  ``np.take`` is several times faster than indexing with a uint32 array."""
+    out: np.ndarray = np.take(table, cps, mode="clip")
+    return out
+
+
 def long_mark_runs(cps: np.ndarray, page_end: np.ndarray | None = None) -> np.ndarray:
     """Start offsets of the runs of more than 30 combining marks in ``cps`` (what :func:`nfkc` caps).
 
     With ``page_end`` (each joined text's end), a run stops where a text ends, so a text's runs are the
     ones it has on its own, whatever texts it is joined with.
     """
-    mask = np.take(mark_table(), cps, mode="clip") & (cps <= 0xFFFF)  # clip: past the BMP reads U+FFFF's
+    mask = bmp_lookup(mark_table(), cps) & (cps <= 0xFFFF)
     pos = np.flatnonzero(mask)  # marks are few: runs are found among their positions
     if pos.size <= MAX_MARK_RUN:
         return np.zeros(0, dtype=np.int64)
@@ -220,7 +227,7 @@ def nfkc_many(texts: list[str], cps: np.ndarray, page_end: np.ndarray) -> list[s
     A text NFKC leaves as it is is returned itself.
     """
     capped = set(np.searchsorted(page_end, long_mark_runs(cps, page_end), side="right").tolist())
-    stable = np.take(nfkc_stable_table(), cps, mode="clip") & (cps <= 0xFFFF)  # clip: as for the marks
+    stable = bmp_lookup(nfkc_stable_table(), cps) & (cps <= 0xFFFF)
     unstable = np.flatnonzero(~stable)
     cut = np.searchsorted(unstable, page_end).tolist()
     starts = [0, *page_end[:-1].tolist()]
