@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cleaner.dedup import shingle
 from cleaner.dedup.shingle import exact_jaccard, reference_shingles, shingle_batch, shingle_sets
 
 # Letters, Arabic/Persian forms, diacritics, tatweel, digits, case, punctuation, ß (casefolds to two).
@@ -85,3 +86,22 @@ def test_power_tables_equal_the_running_product(size: int) -> None:
     steps[0] = 1
     assert np.array_equal(inverses, np.cumprod(steps))
     assert set((powers * inverses).tolist()) == {int(_CHAR_MULT)}
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 50), max_size=12), st.integers(1, 80))
+def test_passes_cover_the_batch_in_order_within_the_budget(lengths: list[int], budget: int) -> None:
+    ranges = shingle._passes(lengths, budget)
+    assert [lo for lo, _ in ranges] == [0] + [hi for _, hi in ranges[:-1]] and ranges[-1][1] == len(lengths)
+    for lo, hi in ranges:
+        assert hi - lo == 1 or sum(n + 1 for n in lengths[lo:hi]) <= budget
+
+
+def test_a_batch_shingled_in_several_passes_equals_one_pass(monkeypatch: pytest.MonkeyPatch,
+                                                            seed_pages: dict[str, str]) -> None:
+    batch = [t for t in seed_pages.values()] + ["", "one two three four five six"] + list(seed_pages.values())
+    one_pass = shingle_batch(batch, 5)
+    monkeypatch.setattr(shingle, "_PASS_CHARS", 5000)  # a seed page is 2-5k characters: several passes
+    assert len(shingle._passes([len(t) for t in batch], shingle._PASS_CHARS)) > 3
+    passes = shingle_batch(batch, 5)
+    assert np.array_equal(passes.offsets, one_pass.offsets) and np.array_equal(passes.hashes, one_pass.hashes)
