@@ -95,3 +95,23 @@ def test_fold_tables_match_a_scan_of_every_code_point() -> None:
     outside = np.r_[0x40000:0xE0000, 0xF0000:0x110000]
     assert np.array_equal(fold[outside], outside)
     assert all(chr(cp).casefold() == chr(cp) for cp in outside.tolist())
+
+
+def test_nfkc_stable_table_matches_a_character_by_character_scan() -> None:
+    """The table normalizes all characters in one NUL-joined call; each character alone must agree."""
+    import unicodedata
+
+    import numpy as np
+
+    from cleaner.text.fingerprint import nfkc_stable_table
+
+    expected = np.zeros(0x10000, dtype=bool)
+    second = {*range(0x1161, 0x1176), *range(0x11A8, 0x11C3)}
+    for cp in [*range(0xD800), *range(0xE000, 0x10000)]:
+        ch = chr(cp)
+        parts = unicodedata.decomposition(ch).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            second.add(int(parts[1], 16))
+        expected[cp] = unicodedata.combining(ch) == 0 and unicodedata.normalize("NFKC", ch) == ch
+    expected[sorted(second)] = False
+    assert np.array_equal(nfkc_stable_table(), expected)
