@@ -75,11 +75,15 @@ def viterbi_many(logits: np.ndarray, row_ptr: np.ndarray, switch_cost: float) ->
 
 # plain literal alternations: the standard engine scans them several times faster than ``regex``
 _CUE_RES = {reason: re.compile("|".join(re.escape(w) for w in words)) for reason, words in CUES.items()}
+#: a short line: cue words are looked for in lines of at most this many characters
+CUE_CHARS = 80
+#: a comment thread's title quotes the article's title: it is looked for in lines up to this long
+THREAD_TITLE_CHARS = 200
 
 
 def cue_of(line: str) -> str | None:
     """The reason a short line's cue words name (comments, related_links, footer, navigation), or None."""
-    if len(line) > 80:
+    if len(line) > CUE_CHARS:
         return None
     low = line.lower()
     for reason, pattern in _CUE_RES.items():
@@ -103,6 +107,35 @@ def section_title(line: str) -> str | None:
             if len(re.findall(r"\w+", before + " " + after)) <= 1:
                 return reason
     return None
+
+
+# The title over a page's comment thread as blog engines print it: a count, the comments word, and the
+# word before the article's title ("59 Comments on “…”", "15 Replies to “…”", "6 thoughts on “…”",
+# "3 Gedanken zu „…“", "12 commentaires sur « … »", "3 تعليقات على …").
+_THREAD_TITLE = regex.compile(
+    r"\s*(?:\d+|one|no)\s+(?:(?:comments?|thoughts?|repl(?:y|ies)|responses?)\s+(?:on|to)"
+    r"|(?:kommentare?|gedanken)\s+(?:zu|auf)|(?:commentaires?|réflexions?)\s+(?:sur|à)"
+    r"|(?:comentarios?|respuestas?)\s+(?:en|a|sobre)|комментари\w*\s+к|تعليقا?ت?\s+على)\s",
+    regex.IGNORECASE)
+
+
+# The title of the form under an article where readers post comments ("Leave a Reply", "Post a Comment",
+# "Comments are closed", "Laisser un commentaire", "Добавить комментарий", "اترك تعليقا").
+_COMMENT_FORM = regex.compile(
+    r"\s*(?:leave\s+a\s+(?:reply|comment)|(?:post|add|write|submit)\s+a\s+comment|comments\s+are\s+closed"
+    r"|you\s+must\s+be\s+logged\s+in\s+to\s+post|join\s+the\s+(?:discussion|conversation)"
+    r"|schreibe?\s+einen\s+kommentar|laisser\s+un\s+commentaire|dej(?:a|ar)\s+un\s+comentario"
+    r"|(?:добавить|оставить|оставьте)\s+комментарий|dodaj\s+komentarz|αφήστε\s+(?:ένα\s+)?σχόλιο"
+    r"|(?:اترك|أضف|اضف|أترك)\s+(?:تعليق|ردا?))", regex.IGNORECASE)
+
+
+def thread_title(line: str) -> bool:
+    """Whether ``line`` titles a comment thread or comment form: a count of comments followed by the word that
+    introduces the article's title (at most :data:`THREAD_TITLE_CHARS` characters), or the form's title (at
+    most :data:`CUE_CHARS`)."""
+    if len(line) > THREAD_TITLE_CHARS:
+        return False
+    return _THREAD_TITLE.match(line) is not None or (len(line) <= CUE_CHARS and _COMMENT_FORM.match(line) is not None)
 
 
 def segments(keep: np.ndarray, body: np.ndarray, gap: int) -> list[tuple[int, int]]:
@@ -220,7 +253,7 @@ def _distinct_cues(lines: list[str]) -> np.ndarray:
     """:func:`cues_many` of lines that are all different.  ASCII lines are looked at apart, for the ASCII
     words only (a word with another character cannot be in them, and the search in ASCII text is faster)."""
     out = np.full(len(lines), -1, dtype=np.int64)
-    short = [i for i, t in enumerate(lines) if len(t) <= 80]
+    short = [i for i, t in enumerate(lines) if len(t) <= CUE_CHARS]
     ascii_lines = [i for i in short if lines[i].isascii()]
     other = [i for i in short if not lines[i].isascii()]
     for group, cues in ((ascii_lines, _ASCII_CUES), (other, CUES)):

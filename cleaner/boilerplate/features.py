@@ -17,7 +17,7 @@ import numpy as np
 
 from ..text.fingerprint import bmp_lookup
 from ..text.polyhash import powers_mod64
-from .assemble import REASONS, cues_many
+from .assemble import CUE_CHARS, REASONS, cues_many
 
 # character classes
 SPACE, LOWER, UPPER, DIGIT, PUNCT, SYMBOL, CJK, MARK = range(8)
@@ -369,7 +369,7 @@ def _cues(joined: str, starts: np.ndarray, ends: np.ndarray, nonspace: np.ndarra
     features and, for removed lines, by :func:`.assemble.name_reasons_many`.  ``starts`` and ``ends`` are
     offsets in ``joined``, the batch's texts joined."""
     out = np.full(starts.size, -1, dtype=np.int8)
-    short = np.flatnonzero((nonspace > 0) & (ends - starts <= MAX_CUE_CHARS))
+    short = np.flatnonzero((nonspace > 0) & (ends - starts <= CUE_CHARS))
     if short.size == 0:
         return out
     out[short] = cues_many(list(map(joined.__getitem__, map(slice, starts[short].tolist(), ends[short].tolist()))))
@@ -414,8 +414,6 @@ LONG_NAMES: tuple[str, ...] = ("prose_before", "prose_after", "in_main", "before
                                "gap_prev_prose", "gap_next_prose")
 #: a prose line has at least this many non-space characters and ends a sentence
 PROSE_CHARS = 40
-#: lines looked at for section cue words are at most this long (a section's title, not a sentence)
-MAX_CUE_CHARS = 80
 SECTION_CODES = (REASONS.index("related_links"), REASONS.index("comments"))
 #: prose lines at most this many lines apart belong to one block
 PROSE_GAP = 6

@@ -4,11 +4,22 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from ..document import Removal, apply_removals, normalize_spans
-from .assemble import OTHER, REASONS, glued_tail, main_regions, name_reasons_many, section_title, viterbi_many
+from .assemble import (
+    OTHER,
+    REASONS,
+    THREAD_TITLE_CHARS,
+    glued_tail,
+    main_regions,
+    name_reasons_many,
+    section_title,
+    thread_title,
+    viterbi_many,
+)
 from .edges import attribution_after, dateline_header, edge_paragraphs_many, minor_tail
 from .features import BATCH_PAGES, Batch, PageArrays, batch_arrays, group_stats, line_features, select_lines
 from .model import StripModel, first_tokens
@@ -25,7 +36,8 @@ MIN_DUP_TOKENS = 4
 HEADLINE_REPEAT_SPAN = 8
 #: a line this much of the site's pages share is template whatever the model says
 HARD_TEMPLATE_SHARE = 0.8
-#: kept prose above a related-links or comments title for it to end an article (:func:`_section_then_article`)
+#: kept prose above a related-links or comments title for it to end an article (:func:`_section_then_article`,
+#: :func:`_comment_thread`)
 MIN_ARTICLE_CHARS = 1000
 #: passes of a page that keeps changing (real pages settle in 2-3; a crafted cascade of one line a
 #: pass stops here, so stripping is idempotent for pages that settle within it)
@@ -199,6 +211,7 @@ class Stripper:
         body = (ntok >= 8) | (pa.nonspace[idx] >= 40)
         prose = body & pa.ends_sentence[idx]
         secondary = np.full(n_pages, m, dtype=np.int64)  # page-local first line of a second article
+        thread = np.full(n_pages, m, dtype=np.int64)  # page-local title line of a comment thread
         sec_spans: list[tuple[tuple[int, int], ...]] = [()] * n_pages
         glue: dict[int, Removal] = {}
         header: list[int] = []  # rows of dateline blocks under headlines
@@ -211,9 +224,11 @@ class Stripper:
         first, last, later_segs = main_regions(keep, body, ends - starts, view.row_ptr, GAP)
         for p, pg in pages.items():
             r0, r1 = rptr[p], rptr[p + 1]
-            keep[r0:r1], sec, g, head, last[p] = _keep_page(pg, keep[r0:r1].copy(), int(first[p]), int(last[p]),
-                                                            later_segs[p])
-            header += [r0 + i for i in head]
+            decided = _keep_page(pg, keep[r0:r1].copy(), int(first[p]), int(last[p]), later_segs[p])
+            keep[r0:r1], last[p], sec, g = decided.keep, decided.last, decided.secondary, decided.glue
+            header += [r0 + i for i in decided.header]
+            if decided.thread is not None:
+                thread[p] = decided.thread
             if sec is not None:
                 secondary[p] = sec
                 sec_spans[p] = ((int(pg.starts[sec]), int(last_stop[p])),)
@@ -223,6 +238,7 @@ class Stripper:
         codes = name_reasons_many(texts, page, starts, ends, row_start, first, last, keep,
                                   later & keep[view.first_row], adjacent, pa.bullet_start[idx], ntok, pa.cue[idx])
         codes[header] = REASONS.index("page_header")
+        codes[np.arange(m) - row_start >= thread[page]] = REASONS.index("comments")
         codes[np.arange(m) - row_start >= secondary[page]] = REASONS.index("secondary_article")
         codes[template] = REASONS.index("site_template")
         evidence = np.where(template, view.tcounts, -1)
@@ -312,16 +328,29 @@ class _LineTexts(Sequence[str]):
         return self._pg.text[int(self._pg.starts[i]):int(self._pg.ends[i])]
 
 
-def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: list[tuple[int, int]]
-               ) -> tuple[np.ndarray, int | None, tuple[int, int] | None, list[int], int]:
-    """``(keep, secondary, glue, header, last)`` of one page from its :func:`_decoded` lines and their main
-    region (:func:`.assemble.main_regions`): the lines kept, the first line of a second article (or None), the
-    span of a headline glued to the article's last line (or None), the dateline block removed from under the
-    headline, and the main region's last line (earlier when the article ends at a section title)."""
+class _PageKeep(NamedTuple):
+    """One page's structural decisions (:func:`_keep_page`)."""
+
+    keep: np.ndarray  # the lines kept
+    secondary: int | None  # the first line of a second article
+    glue: tuple[int, int] | None  # the span of a headline glued to the article's last line
+    header: list[int]  # the dateline block removed from under the headline
+    last: int  # the main region's last line (earlier when the article ends at a section or thread title)
+    thread: int | None  # the title line of the comment thread under the article
+
+
+def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: list[tuple[int, int]]) -> _PageKeep:
+    """One page's decisions from its :func:`_decoded` lines and their main region (:func:`.assemble.main_regions`)."""
     lengths = pg.ends - pg.starts
+    thread = _comment_thread(_LineTexts(pg), keep, pg.prose, lengths, first)
+    if thread is not None:  # the thread and all below it go, whatever the model kept there
+        keep[thread:] = False
+        last = min(last, int(np.flatnonzero(keep[:thread])[-1]))
     secondary = _secondary_start(keep, pg.body, pg.keys, pg.twice, last, later_segs, lengths)
     if secondary is None:
         secondary = _removed_second_article(pg.keys, pg.twice, pg.prose, keep, last, lengths)
+    if secondary is not None and thread is not None and secondary > thread:
+        secondary = None  # a headline printed twice in the comments is someone quoting
     if secondary is None:
         cut = _section_then_article(_LineTexts(pg), keep, pg.prose, pg.ntok, pg.keys, pg.twice, lengths, first)
         if cut is not None:
@@ -349,7 +378,23 @@ def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: l
         off = glued_tail(texts[j])
         if off is not None:
             glue = (int(pg.starts[j]) + off, int(pg.ends[j]))
-    return keep, secondary, glue, header, last
+    return _PageKeep(keep, secondary, glue, header, last, thread)
+
+
+def _comment_thread(texts: Sequence[str], keep: np.ndarray, prose: np.ndarray, lengths: np.ndarray, first: int
+                    ) -> int | None:
+    """The first comment thread title (:func:`.assemble.thread_title`, "59 Comments on “…”") below at least
+    three kept prose lines and ``MIN_ARTICLE_CHARS`` of the article, or None.  Above that much article it
+    is not a byline's comment count."""
+    if first < 0:
+        return None
+    kept_prose = keep & prose
+    seen_lines, seen_chars = np.cumsum(kept_prose), np.cumsum(np.where(kept_prose, lengths, 0))
+    for j in np.flatnonzero((seen_lines >= 3) & (seen_chars >= MIN_ARTICLE_CHARS) & (lengths <= THREAD_TITLE_CHARS)
+                            ).tolist():
+        if j > first and thread_title(texts[j]):
+            return j
+    return None
 
 
 def _section_then_article(texts: Sequence[str], keep: np.ndarray, prose: np.ndarray, ntok: np.ndarray,
