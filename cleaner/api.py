@@ -27,7 +27,7 @@ from .config import CleanerConfig
 from .dedup import Deduper, DedupParams, DupInfo
 from .dedup.minhash import signatures_and_shingles
 from .document import CleanResult, Document
-from .io.readers import RawRecord
+from .io.readers import RawRecord, no_text_reason
 from .pipeline import Prepared, fit_templates, load_model, materialize, prepare, prepare_many
 
 Item = str | bytes | Mapping[str, Any] | Document
@@ -50,9 +50,8 @@ def to_record(item: Item, position: int, config: CleanerConfig) -> RawRecord:
         meta = {k: v for k, v in item.items() if k != config.text_field}
         text = item.get(config.text_field)
         if not isinstance(text, (str, bytes)):
-            why = (f"missing text field {config.text_field!r}" if config.text_field not in item
-                   else f"text field {config.text_field!r} is {type(text).__name__}, not a string")
-            return RawRecord(doc_id, "", None, meta, error=why, position=position)
+            return RawRecord(doc_id, "", None, meta, error=no_text_reason(item, config.text_field, config.id_field),
+                             position=position)
         return RawRecord(doc_id, "", text, meta, position=position)
     raise TypeError(f"cannot clean a {type(item).__name__}: give str, bytes, a dict or a Document")
 

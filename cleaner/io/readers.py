@@ -12,7 +12,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -413,16 +413,21 @@ def table_record(rec: dict[str, Any], text_field: str, id_field: str, default_id
     meta = {k: v for k, v in rec.items() if k != text_field}
     if doc_id != base_id:
         meta["original_id"] = base_id
+    text = rec.get(text_field)
+    if not isinstance(text, str):
+        return RawRecord(doc_id, source, None, meta, error=no_text_reason(rec, text_field, id_field),
+                         position=position)
+    return RawRecord(doc_id, source, text, meta, position=position)
+
+
+def no_text_reason(rec: Mapping[str, Any], text_field: str, id_field: str) -> str:
+    """Why a record gives no text in ``text_field``: the field is missing (the reason lists the record's
+    string fields, the likely ``--text-field``), or its value is not a string."""
     if text_field not in rec:
         strings = [k for k, v in rec.items() if isinstance(v, str) and k != id_field]
         hint = f" (its string fields: {', '.join(strings[:6])})" if strings else ""
-        return RawRecord(doc_id, source, None, meta, error=f"missing text field {text_field!r}{hint}",
-                         position=position)
-    text = rec[text_field]
-    if not isinstance(text, str):
-        return RawRecord(doc_id, source, None, meta,
-                         error=f"text field {text_field!r} is {type(text).__name__}, not a string", position=position)
-    return RawRecord(doc_id, source, text, meta, position=position)
+        return f"missing text field {text_field!r}{hint}"
+    return f"text field {text_field!r} is {type(rec[text_field]).__name__}, not a string"
 
 
 def open_source(path: Path, *, include: Sequence[str] = ("*.txt",), exclude: Sequence[str] = (),

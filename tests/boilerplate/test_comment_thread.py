@@ -33,7 +33,8 @@ def test_counts_in_bylines_and_sentences_are_not_thread_titles(line: str) -> Non
 
 def _lines(article: int, title: str, comments: int) -> list[str]:
     prose = "This paragraph of the article says something complete about the subject at hand, at length."
-    return [prose] * article + [title] + ["A reader wrote a long comment that reads like prose, with a point."] * comments
+    comment = "A reader wrote a long comment that reads like prose, with a point."
+    return [prose] * article + [title] + [comment] * comments
 
 
 def test_the_thread_starts_at_its_title_below_enough_article() -> None:

@@ -45,11 +45,12 @@ def test_dicts_and_documents_carry_ids_and_fields() -> None:
     pages = page_texts()
     cfg = CleanerConfig(jobs=1, text_field="body", id_field="key")
     rows = [{"key": "a", "body": pages[0], "lang": "ar"}, Document("b", pages[0], "src"),
-            {"key": "c"}, {"key": "d", "body": 3}]
+            {"key": "c", "text": "the text, under another field"}, {"key": "d", "body": 3}]
     results = list(Cleaner(cfg).clean(rows))
     assert verdicts(results)[:2] == [("a", "kept", None), ("b", "duplicate", "a")]
     assert results[0].document.meta["lang"] == "ar"
-    assert results[2].status == "skipped" and "missing text field 'body'" in (results[2].reason or "")
+    assert results[2].status == "skipped"
+    assert results[2].reason == "missing text field 'body' (its string fields: text)"  # the likely text_field
     assert results[3].status == "skipped" and "int" in (results[3].reason or "")
 
 
