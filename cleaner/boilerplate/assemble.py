@@ -126,7 +126,7 @@ _COMMENT_FORM = regex.compile(
     r"|you\s+must\s+be\s+logged\s+in\s+to\s+post|join\s+the\s+(?:discussion|conversation)"
     r"|schreibe?\s+einen\s+kommentar|laisser\s+un\s+commentaire|dej(?:a|ar)\s+un\s+comentario"
     r"|(?:добавить|оставить|оставьте)\s+комментарий|dodaj\s+komentarz|αφήστε\s+(?:ένα\s+)?σχόλιο"
-    r"|(?:اترك|أضف|اضف|أترك)\s+(?:تعليق|ردا?))", regex.IGNORECASE)
+    r"|(?:اترك|أترك|أضف|اضف|اكتب)\s+(?:تعليق|ردا?))", regex.IGNORECASE)
 
 
 def thread_title(line: str) -> bool:

@@ -14,7 +14,7 @@ TITLES = ["59 Comments on “The December Comfort Watches 2025, Day Eighteen: St
           "6 thoughts on “Top 10: Best Language Learning App”", "One Response to “The Income Penalty”",
           "5 comments on this story", "3 Kommentare zu „Der Titel“", "12 commentaires sur « Le titre »",
           "3 تعليقات على المقال", "Leave a Reply Cancel reply", "Post a Comment", "Comments are closed.",
-          "Join the conversation", "Laisser un commentaire", "Добавить комментарий", "اترك تعليقاً"]
+          "Join the conversation", "Laisser un commentaire", "Добавить комментарий", "اترك تعليقاً", "اكتب تعليقك"]
 NOT_TITLES = ["14 Comments", "Comments", "Posted on December 20, 2025 by Jean-Luc - 5 Comments on Do you need it?",
               "10 thoughts about life that I learned the hard way", "Related articles",
               "The comments on this page were written by readers of the magazine over many years of publishing.",
