@@ -109,33 +109,42 @@ def section_title(line: str) -> str | None:
     return None
 
 
-# The title over a page's comment thread as blog engines print it: a count, the comments word, and the
-# word before the article's title ("59 Comments on “…”", "15 Replies to “…”", "6 thoughts on “…”",
-# "3 Gedanken zu „…“", "12 commentaires sur « … »", "3 تعليقات على …").
-_THREAD_TITLE = regex.compile(
-    r"\s*(?:\d+|one|no)\s+(?:(?:comments?|thoughts?|repl(?:y|ies)|responses?)\s+(?:on|to)"
-    r"|(?:kommentare?|gedanken)\s+(?:zu|auf)|(?:commentaires?|réflexions?)\s+(?:sur|à)"
-    r"|(?:comentarios?|respuestas?)\s+(?:en|a|sobre)|комментари\w*\s+к|تعليقا?ت?\s+على)\s",
-    regex.IGNORECASE)
+# A line that titles a comment thread under an article, as blog engines print it: a count, the comments
+# word and the word before the article's title ("59 Comments on “…”", "15 Replies to “…”", "6 thoughts
+# on “…”", "3 Gedanken zu „…“", "12 commentaires sur « … »", "3 تعليقات على …"); or the title of the form
+# where readers post comments ("Leave a Reply", "Post a Comment", "Comments are closed", "Laisser un
+# commentaire", "Добавить комментарий", "اترك تعليقا").  Matched from the line break before the line, so
+# that a scan of a page jumps from line break to line break; ``_`` stands for a space within the line.
+_THREAD_TITLE = re.compile(
+    (r"\n_*(?:(?P<count>(?:\d+|one|no)_+(?:(?:comments?|thoughts?|repl(?:y|ies)|responses?)_+(?:on|to)"
+     r"|(?:kommentare?|gedanken)_+(?:zu|auf)|(?:commentaires?|réflexions?)_+(?:sur|à)"
+     r"|(?:comentarios?|respuestas?)_+(?:en|a|sobre)|комментари\w*_+к|تعليقا?ت?_+على)_)"
+     r"|leave_+a_+(?:reply|comment)|(?:post|add|write|submit)_+a_+comment|comments_+are_+closed"
+     r"|you_+must_+be_+logged_+in_+to_+post|join_+the_+(?:discussion|conversation)"
+     r"|schreibe?_+einen_+kommentar|laisser_+un_+commentaire|dej(?:a|ar)_+un_+comentario"
+     r"|(?:добавить|оставить|оставьте)_+комментарий|dodaj_+komentarz|αφήστε_+(?:ένα_+)?σχόλιο"
+     r"|(?:اترك|أترك|أضف|اضف|اكتب)_+(?:تعليق|ردا?))").replace("_", r"[^\S\n]"), re.IGNORECASE)
 
 
-# The title of the form under an article where readers post comments ("Leave a Reply", "Post a Comment",
-# "Comments are closed", "Laisser un commentaire", "Добавить комментарий", "اترك تعليقا").
-_COMMENT_FORM = regex.compile(
-    r"\s*(?:leave\s+a\s+(?:reply|comment)|(?:post|add|write|submit)\s+a\s+comment|comments\s+are\s+closed"
-    r"|you\s+must\s+be\s+logged\s+in\s+to\s+post|join\s+the\s+(?:discussion|conversation)"
-    r"|schreibe?\s+einen\s+kommentar|laisser\s+un\s+commentaire|dej(?:a|ar)\s+un\s+comentario"
-    r"|(?:добавить|оставить|оставьте)\s+комментарий|dodaj\s+komentarz|αφήστε\s+(?:ένα\s+)?σχόλιο"
-    r"|(?:اترك|أترك|أضف|اضف|اكتب)\s+(?:تعليق|ردا?))", regex.IGNORECASE)
+def thread_title_lines(text: str, starts: np.ndarray, ends: np.ndarray, from_line: int = 0) -> np.ndarray:
+    """The lines of ``text`` from ``from_line`` on (``starts``/``ends``: each line's offsets, sorted) that
+    title a comment thread or a comment form: a count of comments followed by the word that introduces the
+    article's title (in a line of at most :data:`THREAD_TITLE_CHARS` characters), or the form's title (at
+    most :data:`CUE_CHARS`).  The page's first line is never one (a thread comes after an article)."""
+    if from_line >= starts.size:
+        return np.zeros(0, dtype=np.int64)
+    found = []
+    for m in _THREAD_TITLE.finditer(text, max(int(starts[from_line]) - 1, 0)):
+        j = int(np.searchsorted(starts, m.start() + 1))
+        if j < starts.size and starts[j] == m.start() + 1 and \
+                ends[j] - starts[j] <= (THREAD_TITLE_CHARS if m.group("count") else CUE_CHARS):
+            found.append(j)
+    return np.array(found, dtype=np.int64)
 
 
 def thread_title(line: str) -> bool:
-    """Whether ``line`` titles a comment thread or comment form: a count of comments followed by the word that
-    introduces the article's title (at most :data:`THREAD_TITLE_CHARS` characters), or the form's title (at
-    most :data:`CUE_CHARS`)."""
-    if len(line) > THREAD_TITLE_CHARS:
-        return False
-    return _THREAD_TITLE.match(line) is not None or (len(line) <= CUE_CHARS and _COMMENT_FORM.match(line) is not None)
+    """Whether one line titles a comment thread or form (:func:`thread_title_lines`)."""
+    return thread_title_lines("\n" + line, np.ones(1, dtype=np.int64), np.array([len(line) + 1])).size > 0
 
 
 def segments(keep: np.ndarray, body: np.ndarray, gap: int) -> list[tuple[int, int]]:

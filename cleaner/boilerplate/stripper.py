@@ -12,12 +12,11 @@ from ..document import Removal, apply_removals, normalize_spans
 from .assemble import (
     OTHER,
     REASONS,
-    THREAD_TITLE_CHARS,
     glued_tail,
     main_regions,
     name_reasons_many,
     section_title,
-    thread_title,
+    thread_title_lines,
     viterbi_many,
 )
 from .edges import attribution_after, dateline_header, edge_paragraphs_many, minor_tail
@@ -342,7 +341,7 @@ class _PageKeep(NamedTuple):
 def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: list[tuple[int, int]]) -> _PageKeep:
     """One page's decisions from its :func:`_decoded` lines and their main region (:func:`.assemble.main_regions`)."""
     lengths = pg.ends - pg.starts
-    thread = _comment_thread(_LineTexts(pg), keep, pg.prose, lengths, first)
+    thread = _comment_thread(pg.text, pg.starts, pg.ends, keep, pg.prose, first)
     if thread is not None:  # the thread and all below it go, whatever the model kept there
         keep[thread:] = False
         last = min(last, int(np.flatnonzero(keep[:thread])[-1]))
@@ -381,20 +380,20 @@ def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: l
     return _PageKeep(keep, secondary, glue, header, last, thread)
 
 
-def _comment_thread(texts: Sequence[str], keep: np.ndarray, prose: np.ndarray, lengths: np.ndarray, first: int
-                    ) -> int | None:
-    """The first comment thread title (:func:`.assemble.thread_title`, "59 Comments on “…”") below at least
-    three kept prose lines and ``MIN_ARTICLE_CHARS`` of the article, or None.  Above that much article it
-    is not a byline's comment count."""
+def _comment_thread(text: str, starts: np.ndarray, ends: np.ndarray, keep: np.ndarray, prose: np.ndarray,
+                    first: int) -> int | None:
+    """The first comment thread title (:func:`.assemble.thread_title_lines`, "59 Comments on “…”") below at
+    least three kept prose lines and ``MIN_ARTICLE_CHARS`` of the article, or None.  Above that much article
+    it is a byline's comment count."""
     if first < 0:
         return None
+    titles = thread_title_lines(text, starts, ends, first + 1)  # one scan; most pages have none
+    if titles.size == 0:
+        return None
     kept_prose = keep & prose
-    seen_lines, seen_chars = np.cumsum(kept_prose), np.cumsum(np.where(kept_prose, lengths, 0))
-    for j in np.flatnonzero((seen_lines >= 3) & (seen_chars >= MIN_ARTICLE_CHARS) & (lengths <= THREAD_TITLE_CHARS)
-                            ).tolist():
-        if j > first and thread_title(texts[j]):
-            return j
-    return None
+    below = (np.cumsum(kept_prose)[titles] >= 3) & \
+        (np.cumsum(np.where(kept_prose, ends - starts, 0))[titles] >= MIN_ARTICLE_CHARS)
+    return int(titles[below][0]) if below.any() else None
 
 
 def _section_then_article(texts: Sequence[str], keep: np.ndarray, prose: np.ndarray, ntok: np.ndarray,

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from cleaner.boilerplate import StripModel, Stripper
-from cleaner.boilerplate.assemble import thread_title
+from cleaner.boilerplate.assemble import thread_title, thread_title_lines
 from cleaner.boilerplate.stripper import MIN_ARTICLE_CHARS, _comment_thread
 from cleaner.document import apply_removals
 
@@ -37,18 +37,31 @@ def _lines(article: int, title: str, comments: int) -> list[str]:
     return [prose] * article + [title] + [comment] * comments
 
 
+def _thread(lines: list[str]) -> int | None:
+    """:func:`_comment_thread` of a page of ``lines``, all kept; prose lines end with a period."""
+    starts = np.cumsum([0] + [len(t) + 1 for t in lines[:-1]])
+    ends = starts + np.array([len(t) for t in lines])
+    prose = np.array([t.endswith(".") for t in lines])
+    return _comment_thread("\n".join(lines), starts, ends, np.ones(len(lines), dtype=bool), prose, 0)
+
+
 def test_the_thread_starts_at_its_title_below_enough_article() -> None:
     lines = _lines(12, TITLES[0], 5)
-    n = len(lines)
-    lengths = np.array([len(t) for t in lines])
-    keep, prose = np.ones(n, dtype=bool), np.array([t.endswith(".") for t in lines])
-    assert sum(lengths[:12]) >= MIN_ARTICLE_CHARS
-    assert _comment_thread(lines, keep, prose, lengths, 0) == 12
+    assert sum(len(t) for t in lines[:12]) >= MIN_ARTICLE_CHARS
+    assert _thread(lines) == 12
+    assert _thread(_lines(12, "  " + TITLES[8], 5)) == 12  # indented
     # a comment count above less article than that is a byline's
-    short = _lines(3, TITLES[0], 5)
-    lengths = np.array([len(t) for t in short])
-    prose = np.array([t.endswith(".") for t in short])
-    assert _comment_thread(short, np.ones(len(short), dtype=bool), prose, lengths, 0) is None
+    assert _thread(_lines(3, TITLES[0], 5)) is None
+    # a title split over two lines is no title
+    assert _thread(_lines(12, "59", 0) + ["Comments on “The title”"]) is None
+
+
+def test_titles_are_found_at_line_starts_of_a_page() -> None:
+    lines = ["Intro line", "14 Comments", "the 5 comments on “x” inside a line", TITLES[2], "", TITLES[9]]
+    text = "\n".join(lines)
+    starts = np.cumsum([0] + [len(t) + 1 for t in lines[:-1]])
+    ends = starts + np.array([len(t) for t in lines])
+    assert thread_title_lines(text, starts, ends).tolist() == [3, 5]
 
 
 def test_stripping_cuts_the_thread_as_comments() -> None:
