@@ -75,7 +75,7 @@ class ShingleBatch:
 
 def build_tables(casefold: bool = True) -> None:
     """Build this process's fold tables now (:func:`codepoint_table`, about 0.1 s, NFKC's stable characters,
-    0.03 s, and the casefold table of shingling and line keys, 0.06 s), e.g. before forking workers that would
+    0.05 s, and the casefold table of shingling and line keys, 0.03 s), e.g. before forking workers that would
     each build their own."""
     codepoint_table()
     fingerprint.nfkc_stable_table()
