@@ -78,3 +78,8 @@ def test_stripping_cuts_the_thread_as_comments() -> None:
     assert "Paragraph 7" in cleaned and "Reader" not in cleaned and "thoughts on" not in cleaned
     thread_start = text.index("6 thoughts on")
     assert all(r.reason == "comments" for r in outcome.removals if r.start >= thread_start)
+    assert stripper.strip(cleaned).removals == ()  # idempotent: the article alone has no thread
+    batch = stripper.strip_many([text, text.replace("6 thoughts on", "Leave a Reply\n6 thoughts on")])
+    assert batch[0].removals == outcome.removals  # a batch strips each page as alone
+    assert "Reader" not in apply_removals(text.replace("6 thoughts on", "Leave a Reply\n6 thoughts on"),
+                                          batch[1].removals)

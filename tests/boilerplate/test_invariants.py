@@ -20,6 +20,7 @@ LINES = [
     "北京时间昨天，中国队在决赛中以三比一战胜对手，获得冠军。", "© 2024 Example", "Photo: Reuters",
     "Он сказал, что переговоры продолжатся на следующей неделе в Женеве.",
     "the end.Glued headline without a stop", "\r", "...", "\u200f\u200f\u200f", "12:30",
+    "12 Comments on “The council approved the budget”", "Leave a Reply", "3 تعليقات على المقال",
 ]
 
 
