@@ -142,11 +142,6 @@ def thread_title_lines(text: str, starts: np.ndarray, ends: np.ndarray, from_lin
     return np.array(found, dtype=np.int64)
 
 
-def thread_title(line: str) -> bool:
-    """Whether one line titles a comment thread or form (:func:`thread_title_lines`)."""
-    return thread_title_lines("\n" + line, np.ones(1, dtype=np.int64), np.array([len(line) + 1])).size > 0
-
-
 def segments(keep: np.ndarray, body: np.ndarray, gap: int) -> list[tuple[int, int]]:
     """Runs of strong kept lines separated by fewer than ``gap`` removed lines (isolated kept lines
     inside a removed run do not break it), as ``(first, last)`` non-blank line indices."""

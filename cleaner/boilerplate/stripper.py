@@ -237,8 +237,9 @@ class Stripper:
         codes = name_reasons_many(texts, page, starts, ends, row_start, first, last, keep,
                                   later & keep[view.first_row], adjacent, pa.bullet_start[idx], ntok, pa.cue[idx])
         codes[header] = REASONS.index("page_header")
-        codes[np.arange(m) - row_start >= thread[page]] = REASONS.index("comments")
-        codes[np.arange(m) - row_start >= secondary[page]] = REASONS.index("secondary_article")
+        local = np.arange(m) - row_start  # each row's line on its page
+        codes[local >= thread[page]] = REASONS.index("comments")
+        codes[local >= secondary[page]] = REASONS.index("secondary_article")
         codes[template] = REASONS.index("site_template")
         evidence = np.where(template, view.tcounts, -1)
         spans = _spans_many(pa, view.row_ptr, idx, keep, codes, evidence, prob)
@@ -343,8 +344,7 @@ def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: l
     lengths = pg.ends - pg.starts
     thread = _comment_thread(pg.text, pg.starts, pg.ends, keep, pg.prose, first)
     if thread is not None:  # the thread and all below it go, whatever the model kept there
-        keep[thread:] = False
-        last = min(last, int(np.flatnonzero(keep[:thread])[-1]))
+        last = min(last, _end_article(keep, thread))
     secondary = _secondary_start(keep, pg.body, pg.keys, pg.twice, last, later_segs, lengths)
     if secondary is None:
         secondary = _removed_second_article(pg.keys, pg.twice, pg.prose, keep, last, lengths)
@@ -353,9 +353,7 @@ def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: l
     if secondary is None:
         cut = _section_then_article(_LineTexts(pg), keep, pg.prose, pg.ntok, pg.keys, pg.twice, lengths, first)
         if cut is not None:
-            keep[cut[0]:] = False
-            secondary = cut[1]
-            last = int(np.flatnonzero(keep[:cut[0]])[-1])
+            last, secondary = _end_article(keep, cut[0]), cut[1]
     if secondary is not None:
         keep[secondary:] = False
     if last >= first >= 0:
@@ -380,6 +378,20 @@ def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: l
     return _PageKeep(keep, secondary, glue, header, last, thread)
 
 
+def _end_article(keep: np.ndarray, line: int) -> int:
+    """Remove ``line`` and all below it (in place); the last line kept above it, which :func:`_article_above`
+    guarantees."""
+    keep[line:] = False
+    return int(np.flatnonzero(keep[:line])[-1])
+
+
+def _article_above(keep: np.ndarray, prose: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Per line: at least three kept prose lines and ``MIN_ARTICLE_CHARS`` of them up to it, so that a title
+    there closes an article rather than heads one."""
+    kept_prose = keep & prose
+    return (np.cumsum(kept_prose) >= 3) & (np.cumsum(np.where(kept_prose, lengths, 0)) >= MIN_ARTICLE_CHARS)
+
+
 def _comment_thread(text: str, starts: np.ndarray, ends: np.ndarray, keep: np.ndarray, prose: np.ndarray,
                     first: int) -> int | None:
     """The first comment thread title (:func:`.assemble.thread_title_lines`, "59 Comments on “…”") below at
@@ -390,10 +402,8 @@ def _comment_thread(text: str, starts: np.ndarray, ends: np.ndarray, keep: np.nd
     titles = thread_title_lines(text, starts, ends, first + 1)  # one scan; most pages have none
     if titles.size == 0:
         return None
-    kept_prose = keep & prose
-    below = (np.cumsum(kept_prose)[titles] >= 3) & \
-        (np.cumsum(np.where(kept_prose, ends - starts, 0))[titles] >= MIN_ARTICLE_CHARS)
-    return int(titles[below][0]) if below.any() else None
+    titles = titles[_article_above(keep, prose, ends - starts)[titles]]
+    return int(titles[0]) if titles.size else None
 
 
 def _section_then_article(texts: Sequence[str], keep: np.ndarray, prose: np.ndarray, ntok: np.ndarray,
@@ -407,11 +417,9 @@ def _section_then_article(texts: Sequence[str], keep: np.ndarray, prose: np.ndar
     """
     if first < 0:
         return None
-    kept_prose = keep & prose
-    seen_lines, seen_chars = np.cumsum(kept_prose), np.cumsum(np.where(kept_prose, lengths, 0))
+    above = _article_above(keep, prose, lengths)
     for j in np.flatnonzero((ntok <= 4) & ~prose)[:-1].tolist():
-        if j > first and seen_lines[j] >= 3 and seen_chars[j] >= MIN_ARTICLE_CHARS and ntok[j + 1] >= 4 \
-                and section_title(texts[j]) is not None:
+        if j > first and above[j] and ntok[j + 1] >= 4 and section_title(texts[j]) is not None:
             # the second article's prose counts whether or not the model kept it: no line is taken as kept
             start = _removed_second_article(keys, twice, prose, np.zeros_like(keep), j, lengths)
             return (j, start) if start is not None and ntok[start] >= 4 else None

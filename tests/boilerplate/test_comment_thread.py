@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from cleaner.boilerplate import StripModel, Stripper
-from cleaner.boilerplate.assemble import thread_title, thread_title_lines
+from cleaner.boilerplate.assemble import thread_title_lines
 from cleaner.boilerplate.stripper import MIN_ARTICLE_CHARS, _comment_thread
 from cleaner.document import apply_removals
 
@@ -19,6 +19,11 @@ NOT_TITLES = ["14 Comments", "Comments", "Posted on December 20, 2025 by Jean-Lu
               "10 thoughts about life that I learned the hard way", "Related articles",
               "The comments on this page were written by readers of the magazine over many years of publishing.",
               "59 Comments on “" + "a very long quoted title " * 8 + "”"]
+
+
+def thread_title(line: str) -> bool:
+    """Whether one line, alone on a page after a line break, titles a comment thread or form."""
+    return thread_title_lines("\n" + line, np.ones(1, dtype=np.int64), np.array([len(line) + 1])).size > 0
 
 
 @pytest.mark.parametrize("line", TITLES)

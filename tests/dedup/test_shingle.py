@@ -99,7 +99,7 @@ def test_passes_cover_the_batch_in_order_within_the_budget(lengths: list[int], b
 
 def test_a_batch_shingled_in_several_passes_equals_one_pass(monkeypatch: pytest.MonkeyPatch,
                                                             seed_pages: dict[str, str]) -> None:
-    batch = [t for t in seed_pages.values()] + ["", "one two three four five six"] + list(seed_pages.values())
+    batch = list(seed_pages.values()) + ["", "one two three four five six"] + list(seed_pages.values())
     one_pass = shingle_batch(batch, 5)
     monkeypatch.setattr(shingle, "_PASS_CHARS", 5000)  # a seed page is 2-5k characters: several passes
     assert len(shingle._passes([len(t) for t in batch], shingle._PASS_CHARS)) > 3
