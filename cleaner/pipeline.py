@@ -24,12 +24,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 import numpy as np
 
-from .boilerplate import StripModel, StripOutcome, Stripper, TemplateStats
 from .config import CleanerConfig
 from .dedup import Deduper, DedupParams, DupInfo
 from .dedup.minhash import signatures_and_shingles
@@ -39,6 +38,9 @@ from .document import STATUSES, CleanResult, Document, Removal, Status, apply_re
 from .errors import InputError
 from .io.readers import Block, RawRecord, UniqueIds, blocks_of, renamed
 from .text.decode import Decoded, Decoding, decode_bytes, decode_text
+
+if TYPE_CHECKING:  # the stripper is imported where a run strips: a dedup-only run starts without it
+    from .boilerplate import StripModel, StripOutcome, Stripper, TemplateStats
 
 Progress = Callable[[str, int], None]
 #: what a worker makes of each finished document (see :func:`clean`)
@@ -154,8 +156,13 @@ class _Worker:
     def __init__(self, config: CleanerConfig, model: StripModel | None, templates: TemplateStats | None,
                  finish: Finish | None = None, spool: str | None = None) -> None:
         self.config = config
-        self.stripper = Stripper(model, templates, config.split_articles) if model is not None else None
-        self.splitter = Stripper(model, None) if model is not None and config.split_articles else None
+        self.stripper: Stripper | None = None
+        self.splitter: Stripper | None = None
+        if model is not None:
+            from .boilerplate import Stripper
+
+            self.stripper = Stripper(model, templates, config.split_articles)
+            self.splitter = Stripper(model, None) if config.split_articles else None
         self.params = DedupParams.from_config(config)
         self.finish = finish
         self.spool = SpoolWriter(spool) if spool is not None else None
@@ -203,6 +210,8 @@ class _Worker:
         return out
 
     def fit_block(self, block: Block) -> tuple[TemplateStats, int]:
+        from .boilerplate import TemplateStats
+
         stats = TemplateStats(self.config.min_template_pages)
         chunk = block.records()
         pages = [(raw, decoded.text) for raw in chunk if (decoded := decode_record(raw)).text]
@@ -314,6 +323,8 @@ class _Engine:
 
 def fit_templates(source: Iterable[RawRecord], config: CleanerConfig, progress: Progress = _silent) -> TemplateStats:
     """Count, per site, on how many pages each normalized line occurs (the corpus pass)."""
+    from .boilerplate import TemplateStats
+
     stats = TemplateStats(config.min_template_pages)
     with _Engine(config.replace(dedup=False), None, None) as engine:
         for part, n in engine.map("fit", blocks_of(source, config.batch_size, config.jobs)):
@@ -501,6 +512,8 @@ def split_article(text: str, stripper: Stripper | None) -> str:
 
 def load_model(config: CleanerConfig) -> StripModel:
     """The strip model of a run: the one named in the config, or the one shipped in the package."""
+    from .boilerplate import StripModel
+
     return StripModel.load(config.model)
 
 

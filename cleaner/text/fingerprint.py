@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .tablecache import stored_table
+
 _ARABIC_DIACRITICS = [*range(0x0610, 0x061B), *range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06DD),
                       *range(0x06DF, 0x06E9), *range(0x06EA, 0x06EE)]
 _TATWEEL = 0x0640
@@ -57,9 +59,13 @@ def codepoint_table() -> np.ndarray:
     """The whole fold as a lookup table over code points (after NFKC + casefold).
 
     ``table[cp]`` is the folded code point, ``0x20`` for punctuation, symbols and spaces, and ``0``
-    for characters that are dropped (diacritics, tatweel, format characters).  Built once per
-    process on first use (~0.1 s), so that folding runs as array operations.
+    for characters that are dropped (diacritics, tatweel, format characters).  Built on first use
+    (~0.1 s; then read from disk, :mod:`.tablecache`), so that folding runs as array operations.
     """
+    return stored_table("codepoint", __file__, _build_codepoint_table, (0x110000,), np.uint32)
+
+
+def _build_codepoint_table() -> np.ndarray:
     table = np.arange(0x110000, dtype=np.uint32)
     cps = character_codepoints(0)
     chars = cps.tobytes().decode("utf-32-le")
@@ -88,6 +94,10 @@ def casefold_table() -> np.ndarray:
     is one character the two lookups compose into one table; the rare texts holding a code
     point that casefolds to several (``ß`` -> ``ss``) are casefolded in Python instead.
     """
+    return stored_table("casefold", __file__, _build_casefold_table, (0x110000,), np.uint32)
+
+
+def _build_casefold_table() -> np.ndarray:
     table = codepoint_table()
     fold = table.copy()
     cps = character_codepoints(0x80)
@@ -182,8 +192,12 @@ def nfkc_stable_table() -> np.ndarray:
 
     A mark cannot reorder past such a character, and it composes with no character before it: it is not
     the second of any canonical decomposition pair (nor a Hangul vowel or trailing consonant).  Built on
-    first use (~0.05 s).
+    first use (~0.05 s; then read from disk).
     """
+    return stored_table("nfkc-stable", __file__, _build_nfkc_stable_table, (0x10000,), np.bool_)
+
+
+def _build_nfkc_stable_table() -> np.ndarray:
     cps = np.concatenate((np.arange(1, 0xD800), np.arange(0xE000, 0x10000))).astype(np.uint32)
     chars = cps.tobytes().decode("utf-32-le")
     # NUL (stable itself) composes with nothing and no mark reorders past it: NFKC of the NUL-joined
