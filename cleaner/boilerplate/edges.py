@@ -15,6 +15,13 @@ import numpy as np
 _DATELINE = re.compile(r"\d{1,2}[:：]\d{2}|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 # "label: value": one or two words, a colon, one to three words; no digits, lists or links
 _ATTRIBUTION = re.compile(r"^\s*[^\W\d_]+(?:[ \-][^\W\d_]+)?\s?[:：]\s*[^\W\d_]+(?:[ \-.][^\W\d_]+){0,2}\s*$")
+# a line above the headline that dates the page: a clock time, a numeric date, or a day, a month name and a
+# year in either order ("1 يونيو 2024", "October 13, 2025", "2024年6月1日"); a year alone may be a headline's
+_DATE_ABOVE = re.compile(_DATELINE.pattern + r"|(?<!\d)\d{1,2}(?!\d)[\s,.]+[^\W\d_]+\.?[\s,]+(?:19|20)\d{2}(?!\d)"
+                         r"|[^\W\d_]+\.?\s+\d{1,2}(?!\d),?\s+(?:19|20)\d{2}(?!\d)|\d{4}\s*年\s*\d{1,2}\s*月")
+_WORD = re.compile(r"[^\W_]+")
+#: a date line above the headline has at most this many words (digits included): "السبت 1 يونيو 2024"
+MAX_DATE_WORDS = 5
 #: the header zone between headline and body holds at most this many lines
 MAX_HEADER_LINES = 8
 
@@ -29,16 +36,25 @@ def dateline_header(texts: Sequence[str], keep: np.ndarray, body: np.ndarray, pr
     """
     if first < 0 or prose[first]:  # a headline does not end a sentence
         return []
+    above: list[int] = []
+    after = np.flatnonzero(keep[first + 1:first + 1 + MAX_HEADER_LINES])
+    if after.size and _dates_only(texts[first]) and not prose[first + 1 + int(after[0])]:
+        above, first = [first], first + 1 + int(after[0])  # a date line above the headline
     strong = np.flatnonzero(keep[first + 1:] & body[first + 1:])
     if strong.size == 0:
-        return []
+        return above
     start = first + 1 + int(strong[0])
     if start - first > MAX_HEADER_LINES:
-        return []
+        return above
     for i in range(first + 1, start):
         if keep[i] and _DATELINE.search(texts[i]):
-            return [j for j in range(i, start) if keep[j]]
-    return []
+            return above + [j for j in range(i, start) if keep[j]]
+    return above
+
+
+def _dates_only(line: str) -> bool:
+    """A short line holding a date or time and few words besides (a line that dates the page, above its headline)."""
+    return bool(_DATE_ABOVE.search(line)) and len(_WORD.findall(line)) <= MAX_DATE_WORDS
 
 
 def edge_paragraphs(keep: np.ndarray, prose: np.ndarray) -> list[int]:

@@ -160,7 +160,6 @@ class PageArrays:
     commas: np.ndarray
     ends_sentence: np.ndarray  # bool
     bullet_start: np.ndarray  # bool
-    indent: np.ndarray
     tokens: PageTokens
     line_ptr: np.ndarray  # (n_pages + 1,) line ranges per page
     page_len: np.ndarray  # (n_pages,) length of each page's text
@@ -349,7 +348,6 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     has = first >= 0
     bullet_start = np.zeros(n_lines, dtype=bool)
     bullet_start[has] = (flags[first[has]] & 8) > 0
-    indent = np.where(has, first - astarts, 0)
     # tokens: runs of word characters; every CJK character is a token of its own; none spans two pages
     bound = b.boundary()
     word = ((np.uint8(_WORD_CLASSES) >> cls) & 1).view(bool)  # bit ``cls`` of the mask: one pass, no gather
@@ -370,7 +368,7 @@ def batch_arrays(texts: list[str] | Batch) -> PageArrays:
     page_off = np.repeat(b.page_start, np.diff(line_ptr))
     starts, ends = astarts - page_off, aends - page_off
     return PageArrays(starts, ends, astops - page_off, nonspace, cls_counts, sent_ends,
-                      linky, commas, ends_sentence, bullet_start, indent, toks, line_ptr,
+                      linky, commas, ends_sentence, bullet_start, toks, line_ptr,
                       b.page_end - b.page_start, lowered, _cues("".join(texts), astarts, aends, nonspace))
 
 
@@ -408,15 +406,15 @@ def select_lines(pa: PageArrays, pages: np.ndarray, lines: np.ndarray) -> PageAr
     toks = PageTokens(pa.tokens.hashes[kept_tok], tok_line[kept_tok], pa.tokens.group[kept_tok])
     return PageArrays(starts, starts + (pa.ends[lines] - pa.starts[lines]), starts + size, pa.nonspace[lines],
                       pa.cls_counts[lines], pa.sent_ends[lines], pa.linky[lines], pa.commas[lines],
-                      pa.ends_sentence[lines], pa.bullet_start[lines], pa.indent[lines], toks, line_ptr,
+                      pa.ends_sentence[lines], pa.bullet_start[lines], toks, line_ptr,
                       csum[line_ptr[1:]] - csum[line_ptr[:-1]], pa.lowered[pages], pa.cue[lines])
 
 
 BASE_NAMES: tuple[str, ...] = (
     "log_chars", "log_tokens", "letter_ratio", "upper_ratio", "digit_ratio", "punct_ratio", "symbol_ratio",
     "cjk_vs_page", "ends_sentence", "log_sent_ends", "sent_per_token", "log_linky", "bullet", "fw_density",
-    "page_tok_freq", "log_dup", "later_dup", "adjacent_dup", "rel_index", "rel_offset", "template_share",
-    "indent", "log_tok_len", "comma_ratio", "blank_before", "blank_after", "rel_len", "cum_chars",
+    "page_tok_freq", "log_dup", "later_dup", "adjacent_dup", "rel_index", "template_share",
+    "log_tok_len", "comma_ratio", "first_row", "last_row", "rel_len", "cum_chars",
     "same_as_first_long", "section_cue", "below_section_cue", "pad",
 )
 PAGE_NAMES: tuple[str, ...] = ("page_fw_coverage", "page_log_lines", "page_log_chars", "templates_known")
@@ -683,13 +681,6 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     nonempty = row_ptr[1:] > row_ptr[:-1]
     if nonempty.any():
         max_chars[nonempty] = np.maximum.reduceat(chars, row_ptr[:-1][nonempty])
-    blank = pa.nonspace == 0
-    prev_blank = np.ones(n_lines, dtype=bool)
-    prev_blank[1:] = blank[:-1]
-    prev_blank[pa.line_ptr[:-1][pa.line_ptr[:-1] < n_lines]] = True
-    next_blank = np.ones(n_lines, dtype=bool)
-    next_blank[:-1] = blank[1:]
-    next_blank[pa.line_ptr[1:][pa.line_ptr[1:] > 0] - 1] = True
     # ideographs relative to the page: a Chinese line on an English page is a language menu, on a Chinese
     # page it is the article (an absolute share would not carry over to a script the training lacked)
     page_cjk = np.bincount(page, weights=cc[CJK], minlength=n_pages) / np.maximum(page_chars, 1.0)
@@ -704,8 +695,6 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
     opened = cue & (np.arange(m) > first_prose[page])
     seen = np.cumsum(opened) - opened
     below_cue = seen - seen[row_ptr[page]] > 0  # an opened section earlier on the same page
-    starts = pa.starts[idx].astype(np.float64)
-    text_len = np.maximum(pa.page_len.astype(np.float64), 1.0)
     ts = tshare[idx] if tshare is not None else np.zeros(m)
     columns = (
         np.log1p(chars), np.log1p(ntok), letters / nons, cc[UPPER] / np.maximum(letters, 1.0),
@@ -713,9 +702,9 @@ def line_features(pa: PageArrays, keys: np.ndarray, tshare: np.ndarray | None,
         pa.ends_sentence[idx], np.log1p(pa.sent_ends[idx]), pa.sent_ends[idx] / (ntok + 1.0),
         np.log1p(pa.linky[idx]), pa.bullet_start[idx], fw_all[idx] / np.maximum(ntok, 1.0),
         tf[idx] / np.maximum(ntok, 1.0), np.log(kcnt), later, adj,
-        local / np.maximum(size - 1, 1), starts / text_len[page], ts,
-        np.log1p(pa.indent[idx]), np.log1p(chars / np.maximum(ntok, 1.0)), pa.commas[idx] / (ntok + 1.0),
-        prev_blank[idx], next_blank[idx], chars / np.maximum(max_chars, 1.0)[page],
+        local / np.maximum(size - 1, 1), ts,
+        np.log1p(chars / np.maximum(ntok, 1.0)), pa.commas[idx] / (ntok + 1.0),
+        local == 0, local == size - 1, chars / np.maximum(max_chars, 1.0)[page],
         (csum_chars[:-1] - csum_chars[row_ptr[page]]) / total_chars[page],
         (k == first_long_key[page]) & (np.arange(m) > first_long_row[page]), cue, below_cue, np.zeros(m),
     )

@@ -31,6 +31,8 @@ TAIL_SHARE = 0.1
 #: a line printed again is removed whatever the model says when it has this many tokens (a headline or
 #: caption); shorter repeats (a table's cells, list values) are left to the model
 MIN_DUP_TOKENS = 4
+#: an article's headline printed twice sits at most this many rows above its first kept line
+HEADLINE_ROWS = 6
 #: a second article prints its headline twice within this many lines
 HEADLINE_REPEAT_SPAN = 8
 #: a line this much of the site's pages share is template whatever the model says
@@ -362,6 +364,12 @@ def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: l
             strong = keep[first:last + 1] & pg.body[first:last + 1]
             main_size = float(lengths[first:last + 1][strong].sum())
         keep[minor_tail(keep, pg.body, lengths, last, later_segs, main_size, TAIL_SHARE, GAP)] = False
+    headline = _headline_above(pg.keys, pg.twice, keep, pg.prose, pg.ntok, first)
+    if headline is not None:  # the article starts at its headline's first print, with the lead under it
+        between = np.arange(headline + 1, first)
+        keep[headline] = True
+        keep[between[pg.prose[between] & (pg.keys[between] != pg.keys[headline])]] = True
+        first = headline
     texts = _LineTexts(pg)
     header = dateline_header(texts, keep, pg.body, pg.prose, first)
     keep[header] = False
@@ -376,6 +384,20 @@ def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: l
         if off is not None:
             glue = (int(pg.starts[j]) + off, int(pg.ends[j]))
     return _PageKeep(keep, secondary, glue, header, last, thread)
+
+
+def _headline_above(keys: np.ndarray, twice: np.ndarray, keep: np.ndarray, prose: np.ndarray, ntok: np.ndarray,
+                    first: int) -> int | None:
+    """The first print of the article's headline when the model removed both prints just above the article: a
+    line of 4+ tokens that does not end a sentence, printed twice within the :data:`HEADLINE_ROWS` rows above
+    the first kept one with prose between the prints (a news page prints its headline, the lead, then the
+    headline again with the photo's caption)."""
+    for i in range(max(0, first - HEADLINE_ROWS), first):
+        if twice[i] and not keep[i] and not prose[i] and ntok[i] >= MIN_DUP_TOKENS:
+            again = np.flatnonzero(keys[i + 1:first] == keys[i])
+            if again.size and prose[i + 1:i + 1 + int(again[0])].any():  # the lead between the two prints
+                return i
+    return None
 
 
 def _end_article(keep: np.ndarray, line: int) -> int:

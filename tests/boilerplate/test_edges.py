@@ -23,8 +23,26 @@ def test_dateline_and_lines_after_it_go(dateline: str) -> None:
     assert dateline_header(texts, keep, body, body, 0) == [2, 3]
 
 
+@pytest.mark.parametrize("date", ["السبت 1 يونيو 2024", "Saturday, June 1, 2024", "OCTOBER 13, 2025", "Сегодня, 2:18",
+                                  "1 июня 2024", "2024年6月1日", "01.06.2024"])
+def test_a_date_line_above_the_headline_goes_with_the_dateline_block(date: str) -> None:
+    texts = [date, HEADLINE, "A caption line", "عرب وعالم1-2-2022 | 21:14", "Publisher", BODY, BODY]
+    keep, body = arr(1, 1, 1, 1, 1, 1, 1), arr(0, 0, 0, 0, 0, 1, 1)
+    assert dateline_header(texts, keep, body, body, 0) == [0, 3, 4]
+    assert dateline_header(texts[:3] + texts[5:], arr(1, 1, 1, 1, 1), arr(0, 0, 0, 1, 1), arr(0, 0, 0, 1, 1),
+                           0) == [0]  # no dateline under the headline
+
+
+@pytest.mark.parametrize("line", ["MSI Sword 15 (2022)", "Top 10 phones of 2024", "Budget 2024: what changes",
+                                  "2015年陇药销售额要超100亿元", "The 1 June 2024 election results and what they mean"])
+def test_a_headline_with_a_year_is_not_a_date_line(line: str) -> None:
+    texts = [line, "A subtitle under it", BODY, BODY]
+    assert dateline_header(texts, arr(1, 1, 1, 1), arr(0, 0, 1, 1), arr(0, 0, 1, 1), 0) == []
+
+
 @pytest.mark.parametrize("case", [
     ([HEADLINE, "A subtitle without digits", "Publisher", BODY], "1111", "0001", 0),  # no dateline
+    (["1 June 2024", BODY, BODY], "111", "011", 0),  # under the date line is the body, not a headline
     ([HEADLINE, "2024-01-02", BODY], "101", "001", 0),  # the dateline was removed already
     ([HEADLINE] + ["menu 10:00"] + ["x"] * 8 + [BODY], "1" * 11, "0" * 10 + "1", 0),  # zone too long
     ([HEADLINE, "12:30", "more"], "111", "000", 0),  # no body after the headline

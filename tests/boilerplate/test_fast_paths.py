@@ -77,16 +77,16 @@ def _char_class(cp: int) -> tuple[int, int]:
     return int(cls[cp]), int(flags[cp])
 
 
-def _line_reference(line: str) -> tuple[list[int], int, int, int, bool, bool, int]:
+def _line_reference(line: str) -> tuple[list[int], int, int, int, bool, bool]:
     """A line's class counts, sentence ends, link-like and comma characters, whether it ends a sentence,
-    whether it opens with a bullet and its indent, character by character."""
+    and whether it opens with a bullet, character by character."""
     classes = [_char_class(ord(ch)) for ch in line]
     counts = [sum(1 for c, _ in classes if c == k) for k in range(N_CLASSES)]
     significant = [f for c, f in classes if c != SPACE and not f & 2]
-    nonspace = [(i, f) for i, (c, f) in enumerate(classes) if c != SPACE]
+    nonspace = [f for c, f in classes if c != SPACE]
     return (counts, sum(1 for _, f in classes if f & 1), sum(1 for _, f in classes if f & 4),
             sum(1 for _, f in classes if f & 16), bool(significant and significant[-1] & 1),
-            bool(nonspace and nonspace[0][1] & 8), nonspace[0][0] if nonspace else 0)
+            bool(nonspace and nonspace[0] & 8))
 
 
 PIECES = ["a", "Б", " ", "\t", "\n", "\r", "\r\n", ".", "!", "»", ")", ",", "؟", "|", "•", "-", "1", "中",
@@ -102,8 +102,8 @@ def test_line_arrays_count_each_lines_characters(texts: list[str]) -> None:
         starts, ends, _ = line_bounds(codepoints(text))
         want += [_line_reference(text[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
     got = list(zip(pa.cls_counts.tolist(), pa.sent_ends.tolist(), pa.linky.tolist(), pa.commas.tolist(),
-                   pa.ends_sentence.tolist(), pa.bullet_start.tolist(), pa.indent.tolist(), strict=True))
-    assert [(list(c), int(s), int(k), int(m), e, b, i) for c, s, k, m, e, b, i in got] == want
+                   pa.ends_sentence.tolist(), pa.bullet_start.tolist(), strict=True))
+    assert [(list(c), int(s), int(k), int(m), e, b) for c, s, k, m, e, b in got] == want
     assert pa.nonspace.tolist() == [sum(w[0][1:]) for w in want]
 
 

@@ -126,8 +126,8 @@ def test_kept_lines_analyse_as_their_text(default_model: StripModel, pages: list
     want = analyse_many(cleaned, default_model, stats, [sites[q] for q in chosen])
     for name in ("keys", "idx", "x", "row_ptr", "tcounts", "tshare", "known", "kcnt", "first_row", "exact"):
         assert np.array_equal(getattr(got, name), getattr(want, name)), name
-    for name in ("starts", "ends", "stops", "nonspace", "cls_counts", "ends_sentence", "bullet_start", "indent",
-                 "line_ptr", "page_len", "lowered"):
+    for name in ("starts", "ends", "stops", "nonspace", "cls_counts", "ends_sentence", "bullet_start", "line_ptr",
+                 "page_len", "lowered"):
         assert np.array_equal(getattr(got.pa, name), getattr(want.pa, name)), name
     assert np.array_equal(got.pa.tokens.hashes, want.pa.tokens.hashes)
     assert np.array_equal(got.pa.tokens.line, want.pa.tokens.line)
