@@ -1,8 +1,9 @@
-"""The article's edges: paragraphs at the page's top and bottom, a dateline block between headline and
-body, and a source line after the body.
+"""The article's edges: paragraphs at the page's top and bottom, a date line above the headline and a
+dateline block between headline and body, and a source line after the body.
 
-Both rules look only at punctuation and digit patterns and at where a line sits relative to the main
-body, never at words, so they carry over to any language.
+The rules look only at punctuation and digit patterns, counts of words (never which words; the one
+exception is the Chinese date characters 年 and 月) and where a line sits relative to the main body, so
+they carry over to any language.
 """
 from __future__ import annotations
 
