@@ -23,6 +23,8 @@ _DATE_ABOVE = re.compile(_DATELINE.pattern + r"|(?<!\d)\d{1,2}(?!\d)[\s,.]+[^\W\
 _WORD = re.compile(r"[^\W_]+")
 #: a date line above the headline has at most this many words (digits included): "السبت 1 يونيو 2024"
 MAX_DATE_WORDS = 5
+#: and at most this many characters (which also bounds the pattern's backtracking on a hostile line)
+MAX_DATE_CHARS = 60
 #: the header zone between headline and body holds at most this many lines
 MAX_HEADER_LINES = 8
 
@@ -55,7 +57,8 @@ def dateline_header(texts: Sequence[str], keep: np.ndarray, body: np.ndarray, pr
 
 def _dates_only(line: str) -> bool:
     """A short line holding a date or time and few words besides (a line that dates the page, above its headline)."""
-    return bool(_DATE_ABOVE.search(line)) and len(_WORD.findall(line)) <= MAX_DATE_WORDS
+    return len(line) <= MAX_DATE_CHARS and len(_WORD.findall(line)) <= MAX_DATE_WORDS \
+        and bool(_DATE_ABOVE.search(line))
 
 
 def edge_paragraphs(keep: np.ndarray, prose: np.ndarray) -> list[int]:
