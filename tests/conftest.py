@@ -1,4 +1,4 @@
-"""Shared test fixtures: the bundled seed pages."""
+"""Shared test fixtures: the bundled seed pages, and a folder of the session's stored Unicode tables."""
 from __future__ import annotations
 
 import os

@@ -5,7 +5,8 @@ one code point at a time: about 0.3 s of every process's start, which a pre-comm
 files pays in full. Loading a stored copy takes milliseconds.
 
 A stored table's file name holds all it depends on: the table's name, the Unicode version of this
-Python and a digest of the module that builds it, so a new Python or a changed builder builds it anew.
+Python and a digest of the module that builds it, so a new Python or a changed builder builds it anew;
+storing a copy removes the other versions' copies of that table.
 The folder is ``$CLEANER_CACHE_DIR`` (set it empty to keep nothing on disk), else
 ``$XDG_CACHE_HOME/cleaner`` or ``~/.cache/cleaner``. A folder that cannot be written, or a damaged
 file, only costs the build.
@@ -60,12 +61,13 @@ def stored_table(name: str, source: str, build: Callable[[], np.ndarray], shape:
             pass
     table = build()
     if path is not None:
-        _store(path, table)
+        _store(path, name, table)
     return table
 
 
-def _store(path: Path, table: np.ndarray) -> None:
-    """Write ``table`` to ``path`` whole or not at all (several processes may store it at once)."""
+def _store(path: Path, name: str, table: np.ndarray) -> None:
+    """Write ``table`` to ``path`` whole or not at all (several processes may store it at once), then remove
+    the copies other versions stored under the same table name."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".npy", dir=path.parent)
@@ -80,3 +82,10 @@ def _store(path: Path, table: np.ndarray) -> None:
             os.unlink(tmp)
         except OSError:
             pass
+        return
+    for old in path.parent.glob(f"{name}-u*.npy"):  # copies of other versions: the folder keeps one of each table
+        if old != path:
+            try:
+                old.unlink()
+            except OSError:
+                pass

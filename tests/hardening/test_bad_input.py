@@ -66,7 +66,7 @@ def _bad_corpus(src: Path) -> dict[str, str]:
     put("lone_cr.txt", eng("e1727", 4).replace("\n", "\r").encode(), "kept")
     put("mixed_breaks.txt", ("a\r\nb\rc\n\r" + eng("x1850", 3) + "\u2028x\u2029y\x85z\x0c").encode(), "kept")
     bidi = "\u202b" + ARABIC.replace(" ", " \u200d\u200c", 5) + "\u202c\u200f\u2066" + ARABIC + "\u2069\u061c"
-    # a line of its own first: the shared sentence alone is the folder's template, which stripping removes
+    # a line of its own first: its sentence is on other pages of the folder too (a site template there)
     own = "\u202b" + ara("a1985", 0).replace(" ", " \u200d", 4).rstrip("\n") + "\u202c\n"
     put("bidi_zwj.txt", (own + bidi * 3).encode(), "kept")
     put("bom_only.txt", codecs.BOM_UTF8, "empty")
