@@ -291,7 +291,7 @@ class _Engine:
             self.templates.freeze()  # lookup arrays built once, shared copy-on-write by forked workers
         if self.config.jobs > 1:
             method = _start_method()
-            if method == "fork":  # built once here and shared copy-on-write, not once per worker of each pass
+            if method == "fork":  # loaded once here and shared copy-on-write, not once per worker of each pass
                 build_tables(casefold=self.config.dedup or self.config.strip)
             ctx = mp.get_context(method)
             self._pool = _Pool(self.config.jobs, _init_worker,

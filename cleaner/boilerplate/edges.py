@@ -40,9 +40,10 @@ def dateline_header(texts: Sequence[str], keep: np.ndarray, body: np.ndarray, pr
     if first < 0 or prose[first]:  # a headline does not end a sentence
         return []
     above: list[int] = []
-    after = np.flatnonzero(keep[first + 1:first + 1 + MAX_HEADER_LINES])
-    if after.size and _dates_only(texts[first]) and not prose[first + 1 + int(after[0])]:
-        above, first = [first], first + 1 + int(after[0])  # a date line above the headline
+    if _dates_only(texts[first]):  # a date line above the headline: the next kept line, if not prose
+        after = np.flatnonzero(keep[first + 1:first + 1 + MAX_HEADER_LINES])
+        if after.size and not prose[first + 1 + int(after[0])]:
+            above, first = [first], first + 1 + int(after[0])
     strong = np.flatnonzero(keep[first + 1:] & body[first + 1:])
     if strong.size == 0:
         return above

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -344,6 +344,7 @@ class _PageKeep(NamedTuple):
 def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: list[tuple[int, int]]) -> _PageKeep:
     """One page's decisions from its :func:`_decoded` lines and their main region (:func:`.assemble.main_regions`)."""
     lengths = pg.ends - pg.starts
+    texts = _LineTexts(pg)
     thread = _comment_thread(pg.text, pg.starts, pg.ends, keep, pg.prose, first)
     if thread is not None:  # the thread and all below it go, whatever the model kept there
         last = min(last, _end_article(keep, thread))
@@ -353,7 +354,7 @@ def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: l
     if secondary is not None and thread is not None and secondary > thread:
         secondary = None  # a headline printed twice in the comments is someone quoting
     if secondary is None:
-        cut = _section_then_article(_LineTexts(pg), keep, pg.prose, pg.ntok, pg.keys, pg.twice, lengths, first)
+        cut = _section_then_article(texts, keep, pg.prose, pg.ntok, pg.keys, pg.twice, lengths, first)
         if cut is not None:
             last, secondary = _end_article(keep, cut[0]), cut[1]
     if secondary is not None:
@@ -364,13 +365,12 @@ def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: l
             strong = keep[first:last + 1] & pg.body[first:last + 1]
             main_size = float(lengths[first:last + 1][strong].sum())
         keep[minor_tail(keep, pg.body, lengths, last, later_segs, main_size, TAIL_SHARE, GAP)] = False
-    headline = _headline_above(pg.keys, pg.twice, keep, pg.prose, pg.ntok, first)
+    headline = _headline_above(pg.keys, pg.twice, keep, pg.prose, pg.ntok, lengths, first)
     if headline is not None:  # the article starts at its headline's first print, with the lead under it
         between = np.arange(headline + 1, first)
         keep[headline] = True
         keep[between[pg.prose[between] & (pg.keys[between] != pg.keys[headline])]] = True
         first = headline
-    texts = _LineTexts(pg)
     header = dateline_header(texts, keep, pg.body, pg.prose, first)
     keep[header] = False
     source = attribution_after(texts, keep, pg.template | pg.later, last)
@@ -387,16 +387,16 @@ def _keep_page(pg: _Page, keep: np.ndarray, first: int, last: int, later_segs: l
 
 
 def _headline_above(keys: np.ndarray, twice: np.ndarray, keep: np.ndarray, prose: np.ndarray, ntok: np.ndarray,
-                    first: int) -> int | None:
+                    lengths: np.ndarray, first: int) -> int | None:
     """The first print of the article's headline when the model removed both prints just above the article: a
-    line of 4+ tokens that does not end a sentence, printed twice within the :data:`HEADLINE_ROWS` rows above
-    the first kept one with prose between the prints (a news page prints its headline, the lead, then the
-    headline again with the photo's caption)."""
-    for i in range(max(0, first - HEADLINE_ROWS), first):
-        if twice[i] and not keep[i] and not prose[i] and ntok[i] >= MIN_DUP_TOKENS:
-            again = np.flatnonzero(keys[i + 1:first] == keys[i])
-            if again.size and prose[i + 1:i + 1 + int(again[0])].any():  # the lead between the two prints
-                return i
+    headline (:func:`_headline_prints`) of 4+ tokens that does not end a sentence, both prints within the
+    :data:`HEADLINE_ROWS` rows above the first kept one and prose between them (a news page prints its
+    headline, the lead, then the headline again with the photo's caption)."""
+    lo = max(0, first - HEADLINE_ROWS)
+    candidates = sorted(_headline_prints(keys, twice, lengths, lo, first))  # in the order of the first print
+    for i, second in candidates:
+        if not keep[i] and not prose[i] and ntok[i] >= MIN_DUP_TOKENS and prose[i + 1:second].any():
+            return i
     return None
 
 
@@ -507,16 +507,24 @@ def _secondary_start(keep: np.ndarray, body: np.ndarray, keys: np.ndarray, twice
     for a, b in later:
         strong = np.flatnonzero(keep[a:b + 1] & body[a:b + 1])
         if strong.size >= 3 and lengths[a:b + 1][strong].sum() >= 400:
-            seen: dict[int, int] = {}
-            for i in range(gap_start, a):
-                kk = int(keys[i])
-                if not twice[i] or lengths[i] > 200 or lengths[i] < 10:
-                    continue
-                if kk in seen and i - seen[kk] <= HEADLINE_REPEAT_SPAN:
-                    return seen[kk]
-                seen[kk] = i
+            pair = next(_headline_prints(keys, twice, lengths, gap_start, a), None)
+            if pair is not None:
+                return pair[0]
         gap_start = b + 1
     return None
+
+
+def _headline_prints(keys: np.ndarray, twice: np.ndarray, lengths: np.ndarray, lo: int, hi: int
+                     ) -> Iterator[tuple[int, int]]:
+    """The two prints ``(first, second)`` of each headline among lines ``lo:hi``, in the order of the second: a
+    line of 10 to 200 characters printed twice, and only twice on the page (``twice``), at most
+    ``HEADLINE_REPEAT_SPAN`` lines apart, as article pages print theirs."""
+    rows = np.flatnonzero(twice[lo:hi] & (lengths[lo:hi] >= 10) & (lengths[lo:hi] <= 200)) + lo
+    seen: dict[int, int] = {}
+    for i, kk in zip(rows.tolist(), keys[rows].tolist(), strict=True):
+        if kk in seen and i - seen[kk] <= HEADLINE_REPEAT_SPAN:
+            yield seen[kk], i
+        seen.setdefault(kk, i)
 
 
 def _removed_second_article(keys: np.ndarray, twice: np.ndarray, prose: np.ndarray, keep: np.ndarray, last: int,
@@ -528,15 +536,10 @@ def _removed_second_article(keys: np.ndarray, twice: np.ndarray, prose: np.ndarr
     if last < 0 or not twice[last + 1:].any():
         return None
     m = keys.size
-    after = slice(last + 1, m)
-    short_twice = np.flatnonzero(twice[after] & (lengths[after] >= 10) & (lengths[after] <= 200)) + last + 1
-    seen: dict[int, int] = {}
-    for i, kk in zip(short_twice.tolist(), keys[short_twice].tolist(), strict=True):
-        if kk in seen and i - seen[kk] <= HEADLINE_REPEAT_SPAN:
-            for j in range(i + 1, min(i + 7, m - 2)):
-                if prose[j:j + 3].all() and not keep[j:j + 3].any() and lengths[j:].sum() >= 400:
-                    return seen[kk]
-        seen.setdefault(kk, i)
+    for first_print, second in _headline_prints(keys, twice, lengths, last + 1, m):
+        for j in range(second + 1, min(second + 7, m - 2)):
+            if prose[j:j + 3].all() and not keep[j:j + 3].any() and lengths[j:].sum() >= 400:
+                return first_print
     return None
 
 

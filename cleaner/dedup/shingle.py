@@ -74,9 +74,9 @@ class ShingleBatch:
 
 
 def build_tables(casefold: bool = True) -> None:
-    """Build this process's fold tables now (:func:`codepoint_table`, about 0.1 s, NFKC's stable characters,
-    0.05 s, and the casefold table of shingling and line keys, 0.03 s), e.g. before forking workers that would
-    each build their own."""
+    """Load this process's fold tables now (:func:`codepoint_table`, NFKC's stable characters and the casefold
+    table of shingling and line keys: a few milliseconds from their stored copies, about 0.2 s to build the
+    first time, :mod:`cleaner.text.tablecache`), e.g. before forking workers that would each load their own."""
     codepoint_table()
     fingerprint.nfkc_stable_table()
     if casefold:

@@ -14,14 +14,16 @@ file, only costs the build.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
-import tempfile
 import unicodedata
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 import numpy as np
+
+from ..io.writers import atomic_write_bytes
 
 #: environment variable naming the folder of stored tables ("" keeps none)
 CACHE_ENV = "CLEANER_CACHE_DIR"
@@ -68,20 +70,11 @@ def stored_table(name: str, source: str, build: Callable[[], np.ndarray], shape:
 def _store(path: Path, name: str, table: np.ndarray) -> None:
     """Write ``table`` to ``path`` whole or not at all (several processes may store it at once), then remove
     the copies other versions stored under the same table name."""
+    data = io.BytesIO()
+    np.save(data, table, allow_pickle=False)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".npy", dir=path.parent)
+        atomic_write_bytes(path, data.getvalue())
     except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.save(fh, table, allow_pickle=False)
-        os.replace(tmp, path)
-    except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         return
     for old in path.parent.glob(f"{name}-u*.npy"):  # copies of other versions: the folder keeps one of each table
         if old != path:

@@ -14,9 +14,14 @@ PROSE = np.array([0, 0, 1, 0, 0, 1, 1], dtype=bool)
 NTOK = np.array([2, 9, 30, 9, 12, 40, 40])
 
 
+def chars(ntok: np.ndarray) -> np.ndarray:
+    """Line lengths of about six characters a token."""
+    return ntok * 6
+
+
 def test_the_first_print_is_the_headline() -> None:
     keep = np.array([0, 0, 0, 0, 0, 1, 1], dtype=bool)
-    assert _headline_above(KEYS, TWICE, keep, PROSE, NTOK, 5) == 1
+    assert _headline_above(KEYS, TWICE, keep, PROSE, NTOK, chars(NTOK), 5) == 1
 
 
 @pytest.mark.parametrize("why, keys, prose, ntok, keep, first", [
@@ -30,7 +35,7 @@ def test_the_first_print_is_the_headline() -> None:
 def test_no_headline(why: str, keys: np.ndarray, prose: np.ndarray, ntok: np.ndarray, keep: list[int],
                      first: int) -> None:
     twice = np.isin(keys, [k for k in keys if (keys == k).sum() == 2])
-    assert _headline_above(keys, twice, np.array(keep, dtype=bool), prose, ntok, first) is None, why
+    assert _headline_above(keys, twice, np.array(keep, dtype=bool), prose, ntok, chars(ntok), first) is None, why
 
 
 def test_only_rows_just_above_the_article_are_looked_at() -> None:
@@ -40,4 +45,4 @@ def test_only_rows_just_above_the_article_are_looked_at() -> None:
     ntok = np.concatenate((NTOK[:5], np.full(pad, 30), NTOK[5:]))
     keep = np.zeros(keys.size, dtype=bool)
     keep[5 + pad:] = True
-    assert _headline_above(keys, keys == 2, keep, prose, ntok, 5 + pad) is None
+    assert _headline_above(keys, keys == 2, keep, prose, ntok, chars(ntok), 5 + pad) is None
